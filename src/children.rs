@@ -1,0 +1,163 @@
+//! The child table of a control process (PROTOCOL.md §1.2, §6.5).
+
+use crate::proto::frame::FrameReader;
+use std::collections::VecDeque;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+/// The parent's end of a child's control channel (cpid's `fdctl` field).
+pub enum Ctl {
+    /// Open: the child is still running the event loop.
+    Open(OwnedFd),
+    /// The child exec'd or exited: reported as -2.
+    Execd,
+    /// Closed for another reason: reported as -1.
+    Closed,
+}
+
+/// How far a child has got in dying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Running,
+    /// Reaped; the exit event has been sent.
+    Reaped,
+}
+
+pub struct Child {
+    pub pid: libc::pid_t,
+    /// Messages of output credit left: -1 unlimited (§6.6).
+    pub flowcontrol: i32,
+    /// Signal sent when this process shuts down (§6.8); 0: none.
+    pub signaloneof: i32,
+    pub ctl: Ctl,
+    pub stdin: Option<OwnedFd>,
+    pub stdout: Option<OwnedFd>,
+    pub stderr: Option<OwnedFd>,
+    /// Frames being read from a child that still runs the event loop.
+    pub frames: FrameReader,
+    /// Input accepted for the child but not yet written to its stdin (§11).
+    pub queue: VecDeque<u8>,
+    pub status: Status,
+}
+
+impl Child {
+    pub fn new(pid: libc::pid_t, ctl: OwnedFd, stdin: OwnedFd, stdout: OwnedFd, stderr: OwnedFd, flowcontrol: i32, signaloneof: i32) -> Child {
+        Child {
+            pid,
+            flowcontrol,
+            signaloneof,
+            ctl: Ctl::Open(ctl),
+            stdin: Some(stdin),
+            stdout: Some(stdout),
+            stderr: Some(stderr),
+            frames: FrameReader::new(),
+            queue: VecDeque::new(),
+            status: Status::Running,
+        }
+    }
+
+    /// The child has exec'd (or exited): its stdout is a raw byte stream.
+    pub fn execd(&self) -> bool {
+        !matches!(self.ctl, Ctl::Open(_))
+    }
+
+    pub fn fdctl(&self) -> i32 {
+        match &self.ctl {
+            Ctl::Open(fd) => fd.as_raw_fd(),
+            Ctl::Execd => -2,
+            Ctl::Closed => -1,
+        }
+    }
+
+    /// The slot can be reused: reaped and every channel closed.
+    pub fn finished(&self) -> bool {
+        self.status == Status::Reaped && !matches!(self.ctl, Ctl::Open(_)) && self.stdout.is_none() && self.stderr.is_none()
+    }
+
+    /// Output may be read now: credit left, or the child is gone (§6.6).
+    pub fn may_read_output(&self) -> bool {
+        !self.execd() || self.flowcontrol != 0 || self.status == Status::Reaped
+    }
+}
+
+pub fn raw(fd: &Option<OwnedFd>) -> i32 {
+    fd.as_ref().map_or(-1, |f| f.as_raw_fd())
+}
+
+/// Slots in fork order; a freed slot is reused by the next fork (§1.2).
+#[derive(Default)]
+pub struct Table {
+    pub slots: Vec<Option<Child>>,
+}
+
+impl Table {
+    pub fn len(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Child> {
+        self.slots.iter().flatten()
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Child> {
+        self.slots.iter_mut().flatten()
+    }
+
+    pub fn get_mut(&mut self, pid: libc::pid_t) -> Option<&mut Child> {
+        self.iter_mut().find(|c| c.pid == pid)
+    }
+
+    pub fn slot_of(&self, pid: libc::pid_t) -> Option<usize> {
+        self.slots.iter().position(|s| s.as_ref().is_some_and(|c| c.pid == pid))
+    }
+
+    /// Put `child` in the first free slot.
+    pub fn insert(&mut self, child: Child) {
+        match self.slots.iter().position(Option::is_none) {
+            Some(i) => self.slots[i] = Some(child),
+            None => self.slots.push(Some(child)),
+        }
+    }
+
+    /// Free the slots of children that are completely gone.
+    pub fn release_finished(&mut self) {
+        for s in &mut self.slots {
+            if s.as_ref().is_some_and(Child::finished) {
+                *s = None;
+            }
+        }
+        while matches!(self.slots.last(), Some(None)) {
+            self.slots.pop();
+        }
+    }
+
+    /// Take the fd numbered `fd` out of the table, if a child's channel
+    /// has it; the field then reads -1 (closed).
+    pub fn take_fd(&mut self, fd: i32) -> Option<OwnedFd> {
+        for c in self.iter_mut() {
+            if raw(&c.stdin) == fd {
+                c.queue.clear();
+                return c.stdin.take();
+            }
+            if raw(&c.stdout) == fd {
+                return c.stdout.take();
+            }
+            if raw(&c.stderr) == fd {
+                return c.stderr.take();
+            }
+            if c.fdctl() == fd {
+                if let Ctl::Open(owned) = std::mem::replace(&mut c.ctl, Ctl::Closed) {
+                    return Some(owned);
+                }
+            }
+        }
+        None
+    }
+
+    /// Every fd the table holds (to check limits against).
+    pub fn max_fd(&self) -> i32 {
+        self.iter()
+            .flat_map(|c| [c.fdctl(), raw(&c.stdin), raw(&c.stdout), raw(&c.stderr)])
+            .max()
+            .unwrap_or(-1)
+    }
+}

@@ -1,0 +1,46 @@
+//! `mount` constants (Linux x86_64, glibc), in the table order of PROTOCOL.md.
+//! Generated from PROTOCOL.md; 36 entries.
+
+use super::Table;
+
+pub static TABLE: Table = Table {
+    name: "mount",
+    entries: &[
+        ("ms_rdonly", 1),
+        ("ms_nosuid", 2),
+        ("ms_nodev", 4),
+        ("ms_noexec", 8),
+        ("ms_synchronous", 16),
+        ("ms_remount", 32),
+        ("ms_mandlock", 64),
+        ("ms_dirsync", 128),
+        ("ms_noatime", 1024),
+        ("ms_nodiratime", 2048),
+        ("ms_bind", 4096),
+        ("ms_move", 8192),
+        ("ms_rec", 16384),
+        ("ms_silent", 32768),
+        ("ms_posixacl", 65536),
+        ("ms_unbindable", 131072),
+        ("ms_private", 262144),
+        ("ms_slave", 524288),
+        ("ms_shared", 1048576),
+        ("ms_relatime", 2097152),
+        ("ms_kernmount", 4194304),
+        ("ms_i_version", 8388608),
+        ("ms_strictatime", 16777216),
+        ("ms_active", 1073741824),
+        ("ms_nouser", -2147483648),
+        ("ms_rmt_mask", 41943121),
+        ("ms_mgc_val", 3236757504),
+        ("ms_mgc_msk", 4294901760),
+        ("mnt_force", 1),
+        ("mnt_detach", 2),
+        ("mnt_expire", 4),
+        ("umount_nofollow", 8),
+        ("rdonly", 1),
+        ("nosuid", 2),
+        ("noexec", 8),
+        ("noatime", 1024),
+    ],
+};

@@ -1,0 +1,499 @@
+//! The event loop every control process runs (PROTOCOL.md §1.1): frames in
+//! from the parent, dispatch, then replies, events and children's output out.
+
+use crate::calls::{CALLS, NCALLS};
+use crate::children::{self, Child, Ctl, Status, Table};
+use crate::options::Options;
+use crate::proto::etf::{self, Out, Term};
+use crate::proto::frame::{FrameReader, Kind, Outbox, Read};
+use crate::proto::{reply_term, CallResult, Fail};
+use crate::signals::{SelfPipe, SIGINFO_SIZE};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+
+/// Frames handled from one source before the loop looks at the others.
+const BATCH: usize = 64;
+
+/// The state of one control process.
+pub struct Process {
+    pub depth: u32,
+    pub opts: Options,
+    /// Calls refused in this process, and the set its future children start with (§6.7).
+    pub filter_self: [u8; 16],
+    pub filter_sub: [u8; 16],
+    pub children: Table,
+    pub out: Outbox,
+    /// `sigaction(sigchld, sig_info)`: report SIGCHLD instead of reaping (§4.6).
+    pub sigchld_report: bool,
+    pub input: FrameReader,
+    pub sigpipe: SelfPipe,
+    /// The root's fdctl FIFO (§3.4); children hold their control socket instead.
+    pub fdctl: Option<OwnedFd>,
+    /// Set in a newly forked child: the rest of the parent's wake-up is not ours.
+    pub forked: bool,
+    /// A SIGCHLD (or a closed channel) says some child may be waitable.
+    reap_due: bool,
+}
+
+/// Which fd of which child a poll entry stands for.
+#[derive(Clone, Copy)]
+enum Source {
+    Input,
+    Signals,
+    Ctl(usize),
+    Stdout(usize),
+    Stderr(usize),
+    Stdin(usize),
+}
+
+fn stdin_fd() -> BorrowedFd<'static> {
+    unsafe { BorrowedFd::borrow_raw(0) }
+}
+
+fn stdout_fd() -> BorrowedFd<'static> {
+    unsafe { BorrowedFd::borrow_raw(1) }
+}
+
+fn errno() -> i32 {
+    nix::errno::Errno::last_raw()
+}
+
+impl Process {
+    pub fn new(depth: u32, opts: Options, sigpipe: SelfPipe, fdctl: Option<OwnedFd>) -> Process {
+        Process {
+            depth,
+            opts,
+            filter_self: [0; 16],
+            filter_sub: [0; 16],
+            children: Table::default(),
+            out: Outbox::new(depth),
+            sigchld_report: false,
+            input: FrameReader::new(),
+            sigpipe,
+            fdctl,
+            forked: false,
+            reap_due: false,
+        }
+    }
+
+    /// Run the loop until this process exits.
+    pub fn run(&mut self) -> ! {
+        let mut fds: Vec<libc::pollfd> = Vec::new();
+        let mut sources: Vec<Source> = Vec::new();
+        loop {
+            self.forked = false;
+            self.poll_set(&mut fds, &mut sources);
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
+            if n < 0 {
+                match errno() {
+                    libc::EINTR | libc::EAGAIN => continue,
+                    e => self.terminate(e),
+                }
+            }
+            for (pfd, &src) in fds.iter().zip(sources.iter()) {
+                if pfd.revents == 0 {
+                    continue;
+                }
+                match src {
+                    Source::Input => self.read_input(),
+                    Source::Signals => self.read_signals(),
+                    Source::Ctl(slot) => self.read_ctl(slot),
+                    Source::Stdout(slot) => self.read_output(slot, Kind::Stdout),
+                    Source::Stderr(slot) => self.read_output(slot, Kind::Stderr),
+                    Source::Stdin(slot) => self.write_queued(slot),
+                }
+                if self.forked {
+                    break;
+                }
+            }
+            if self.forked {
+                continue;
+            }
+            if self.reap_due {
+                self.reap();
+            }
+            self.children.release_finished();
+            self.flush();
+        }
+    }
+
+    fn poll_set(&self, fds: &mut Vec<libc::pollfd>, sources: &mut Vec<Source>) {
+        fds.clear();
+        sources.clear();
+        let mut add = |fd: i32, events: libc::c_short, src: Source| {
+            fds.push(libc::pollfd { fd, events, revents: 0 });
+            sources.push(src);
+        };
+        add(0, libc::POLLIN, Source::Input);
+        add(self.sigpipe.read.as_raw_fd(), libc::POLLIN, Source::Signals);
+        for (slot, c) in self.children.slots.iter().enumerate() {
+            let Some(c) = c else { continue };
+            if let Ctl::Open(fd) = &c.ctl {
+                add(fd.as_raw_fd(), libc::POLLIN, Source::Ctl(slot));
+            }
+            if c.may_read_output() {
+                if let Some(fd) = &c.stdout {
+                    add(fd.as_raw_fd(), libc::POLLIN, Source::Stdout(slot));
+                }
+                if let Some(fd) = &c.stderr {
+                    add(fd.as_raw_fd(), libc::POLLIN, Source::Stderr(slot));
+                }
+            }
+            if let (Some(fd), false) = (&c.stdin, c.queue.is_empty()) {
+                add(fd.as_raw_fd(), libc::POLLOUT, Source::Stdin(slot));
+            }
+        }
+    }
+
+    // ---- input from the parent ------------------------------------------
+
+    fn read_input(&mut self) {
+        for _ in 0..BATCH {
+            match self.input.read_from(stdin_fd()) {
+                Ok(Read::Frame) => {
+                    let frame = std::mem::take(&mut self.input);
+                    self.handle_frame(frame.frame());
+                    if self.forked {
+                        return;
+                    }
+                    self.input = frame;
+                    self.input.shrink();
+                }
+                Ok(Read::Partial) => return,
+                Ok(Read::Eof { truncated: false }) => self.terminate(0),
+                Ok(Read::Eof { truncated: true }) => self.terminate(errno()),
+                Err(e) => self.terminate(e.raw_os_error().unwrap_or(libc::EIO)),
+            }
+        }
+    }
+
+    fn handle_frame(&mut self, frame: &[u8]) {
+        if frame.len() < 4 {
+            // A zero-length frame: the reference reads it as STDIN for pid 0.
+            self.out.ctl_path(&[0], "badpid");
+            return;
+        }
+        match Kind::from_u16(u16::from_be_bytes([frame[2], frame[3]])) {
+            Some(Kind::Call) => self.call(frame),
+            Some(Kind::Stdin) if frame.len() >= 8 => {
+                let pid = u32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
+                self.route(pid, &frame[8..]);
+            }
+            // Anything else does not belong on this channel (§2.1, §3.5).
+            _ => self.terminate(0),
+        }
+    }
+
+    fn call(&mut self, frame: &[u8]) {
+        let result = match frame.get(4..6) {
+            Some(nr) => self.dispatch(u16::from_be_bytes([nr[0], nr[1]]) as usize, &frame[6..]),
+            None => Err(Fail::Badarg),
+        };
+        if !self.forked {
+            self.reply(reply_term(result));
+        }
+    }
+
+    fn dispatch(&mut self, nr: usize, etf: &[u8]) -> CallResult {
+        if nr >= NCALLS {
+            return Err(Fail::Badarg);
+        }
+        if self.filter_self[nr / 8] & (1 << (nr % 8)) != 0 {
+            return Err(Fail::Undef);
+        }
+        let call = &CALLS[nr];
+        match etf::decode(etf) {
+            Ok(Term::Tuple(args)) if args.len() == call.arity as usize => (call.handler)(self, &args),
+            _ => Err(Fail::Badarg),
+        }
+    }
+
+    /// Send a call reply (or this process's own event); a term too large
+    /// for this depth is answered `{error, e2big}` (§11).
+    pub fn reply(&mut self, t: Out) {
+        if self.out.term(None, Kind::Call, &t).is_err() {
+            let _ = self.out.term(None, Kind::Call, &crate::proto::error(libc::E2BIG));
+        }
+    }
+
+    /// A STDIN frame: pass the payload to child `pid` (§1.6).
+    fn route(&mut self, pid: u32, payload: &[u8]) {
+        let maxqueue = self.opts.maxqueue;
+        let report_closed = self.opts.stdin_closed;
+        let child = (pid as i32 > 0).then(|| self.children.get_mut(pid as i32)).flatten();
+        let Some(c) = child else {
+            // Name the whole path the request was for (§11).
+            let mut path = vec![pid];
+            let mut rest = payload;
+            while rest.len() >= 8
+                && u16::from_be_bytes([rest[0], rest[1]]) as usize == rest.len() - 2
+                && rest[2..4] == [0, 0]
+            {
+                path.push(u32::from_be_bytes([rest[4], rest[5], rest[6], rest[7]]));
+                rest = &rest[8..];
+            }
+            self.out.ctl_path(&path, "badpid");
+            return;
+        };
+        let Some(fd) = &c.stdin else {
+            if report_closed {
+                self.out.ctl(pid, "stdin_closed");
+            }
+            return;
+        };
+        if !c.queue.is_empty() {
+            if c.queue.len() + payload.len() > maxqueue {
+                self.out.term(Some(pid), Kind::Pipe, &Out::int(0)).ok();
+            } else {
+                c.queue.extend(payload);
+            }
+            return;
+        }
+        let written = match crate::sys::fd::write_some(fd.as_fd(), payload) {
+            Ok(n) => n,
+            Err(libc::EAGAIN) => 0,
+            Err(_) => return, // the reader is gone: dropped, as in the reference
+        };
+        let rest = &payload[written..];
+        if rest.is_empty() {
+            return;
+        }
+        if rest.len() > maxqueue {
+            self.out.term(Some(pid), Kind::Pipe, &Out::int(written as i64)).ok();
+        } else {
+            c.queue.extend(rest);
+        }
+    }
+
+    fn write_queued(&mut self, slot: usize) {
+        let Some(c) = self.children.slots[slot].as_mut() else { return };
+        let Some(fd) = &c.stdin else { return };
+        let (front, _) = c.queue.as_slices();
+        match crate::sys::fd::write_some(fd.as_fd(), front) {
+            Ok(n) => {
+                c.queue.drain(..n);
+            }
+            Err(libc::EAGAIN) | Err(libc::EINTR) => {}
+            Err(_) => c.queue.clear(),
+        }
+        if c.queue.is_empty() {
+            c.queue.shrink_to(0);
+        }
+    }
+
+    // ---- signals ---------------------------------------------------------
+
+    fn read_signals(&mut self) {
+        let mut info = [0u8; SIGINFO_SIZE];
+        for _ in 0..BATCH {
+            let n = unsafe { libc::read(self.sigpipe.read.as_raw_fd(), info.as_mut_ptr().cast(), SIGINFO_SIZE) };
+            if n != SIGINFO_SIZE as isize {
+                return;
+            }
+            let signo = i32::from_ne_bytes([info[0], info[1], info[2], info[3]]);
+            if signo == libc::SIGCHLD {
+                self.reap_due = true;
+                if !self.sigchld_report {
+                    continue;
+                }
+            }
+            let name = crate::constants::signal_name(signo).unwrap_or("unknown");
+            let ev = Out::tuple([Out::Atom("signal"), Out::Atom(name), Out::Bin(info.to_vec())]);
+            let _ = self.out.term(None, Kind::Event, &ev);
+        }
+    }
+
+    // ---- children --------------------------------------------------------
+
+    fn read_ctl(&mut self, slot: usize) {
+        let Some(c) = self.children.slots[slot].as_mut() else { return };
+        let Ctl::Open(fd) = &c.ctl else { return };
+        let mut b = [0u8; 1];
+        let n = unsafe { libc::read(fd.as_raw_fd(), b.as_mut_ptr().cast(), 1) };
+        if n < 0 && matches!(errno(), libc::EINTR | libc::EAGAIN) {
+            return;
+        }
+        let pid = c.pid as u32;
+        if n == 0 {
+            c.ctl = Ctl::Execd;
+            self.out.ctl(pid, "fdctl_closed");
+        } else {
+            c.ctl = Ctl::Closed;
+        }
+        self.reap_due = true;
+    }
+
+    /// Read what a child wrote on stdout or stderr and pass it up.
+    fn read_output(&mut self, slot: usize, kind: Kind) {
+        let depth_limit = self.out.limit;
+        let opts = self.opts;
+        let Some(c) = self.children.slots[slot].as_mut() else { return };
+        let pid = c.pid as u32;
+        let framed = kind == Kind::Stdout && (!c.execd() || c.frames.pending());
+        let fdslot = if kind == Kind::Stdout { &mut c.stdout } else { &mut c.stderr };
+        let Some(fd) = fdslot.as_ref() else { return };
+        let closed = if framed {
+            relay_frames(&mut c.frames, fd.as_fd(), pid, &mut self.out)
+        } else {
+            match self.out.read_stream(kind, pid, fd.as_fd(), depth_limit) {
+                Ok(0) => true,
+                Ok(_) => {
+                    if c.flowcontrol > 0 {
+                        c.flowcontrol -= 1;
+                    }
+                    false
+                }
+                Err(e) => !matches!(e.raw_os_error(), Some(libc::EINTR) | Some(libc::EAGAIN)),
+            }
+        };
+        if closed {
+            *fdslot = None;
+            let report = if kind == Kind::Stdout { opts.stdout_closed } else { opts.stderr_closed };
+            if report {
+                self.out.ctl(pid, if kind == Kind::Stdout { "stdout_closed" } else { "stderr_closed" });
+            }
+            self.reap_due = true;
+        }
+    }
+
+    /// Reap every child that has exited (§6.2), unless the caller asked to
+    /// wait for them itself.
+    pub fn reap(&mut self) {
+        self.reap_due = false;
+        if self.sigchld_report {
+            return;
+        }
+        loop {
+            let mut status = 0;
+            let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+            if pid < 0 && errno() == libc::EINTR {
+                continue;
+            }
+            if pid <= 0 {
+                return;
+            }
+            if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+                self.reaped(pid, status);
+            }
+        }
+    }
+
+    /// Child `pid` is gone: pass on what it left behind, then its exit (§6.2).
+    pub fn reaped(&mut self, pid: libc::pid_t, status: i32) {
+        let Some(slot) = self.children.slot_of(pid) else { return };
+        if self.children.slots[slot].as_ref().is_some_and(|c| c.status == Status::Reaped) {
+            return;
+        }
+        if let Some(c) = self.children.slots[slot].as_mut() {
+            c.status = Status::Reaped;
+        }
+        self.read_ctl(slot);
+        self.drain(slot, Kind::Stdout);
+        self.drain(slot, Kind::Stderr);
+        let opts = self.opts;
+        let Some(c) = self.children.slots[slot].as_mut() else { return };
+        if c.stdin.take().is_some() && opts.stdin_closed {
+            self.out.ctl(pid as u32, "stdin_closed");
+        }
+        c.queue = Default::default();
+        let ev = if libc::WIFEXITED(status) {
+            opts.exit_status.then(|| Out::tuple([Out::Atom("exit_status"), Out::int(libc::WEXITSTATUS(status))]))
+        } else {
+            let sig = libc::WTERMSIG(status);
+            let name = crate::constants::signal_name(sig).unwrap_or("unknown");
+            opts.termsig.then(|| Out::tuple([Out::Atom("termsig"), Out::Atom(name)]))
+        };
+        if let Some(ev) = ev {
+            let _ = self.out.term(Some(pid as u32), Kind::Event, &ev);
+        }
+    }
+
+    /// After reaping: pass on everything still buffered in a pipe, whatever
+    /// the credit; close it when nothing more is to be had.
+    fn drain(&mut self, slot: usize, kind: Kind) {
+        // A pipe holds at most a few chunks; a bound keeps a writer that
+        // inherited it (a background grandchild) from holding us here.
+        for _ in 0..64 {
+            let has_fd = self.children.slots[slot].as_ref().is_some_and(|c| {
+                if kind == Kind::Stdout { c.stdout.is_some() } else { c.stderr.is_some() }
+            });
+            if !has_fd {
+                return;
+            }
+            let before = self.out.len();
+            self.read_output(slot, kind);
+            if self.out.len() == before {
+                break;
+            }
+        }
+        // Nothing more now: a writer that inherited the pipe may keep it
+        // open forever, so stop listening, as the reference does.
+        let opts = self.opts;
+        if let Some(c) = self.children.slots[slot].as_mut() {
+            let pid = c.pid as u32;
+            let fdslot = if kind == Kind::Stdout { &mut c.stdout } else { &mut c.stderr };
+            if fdslot.take().is_some() {
+                let report = if kind == Kind::Stdout { opts.stdout_closed } else { opts.stderr_closed };
+                if report {
+                    self.out.ctl(pid, if kind == Kind::Stdout { "stdout_closed" } else { "stderr_closed" });
+                }
+            }
+        }
+    }
+
+    // ---- output and exit -------------------------------------------------
+
+    /// Write out everything queued for the parent; losing the parent ends us.
+    pub fn flush(&mut self) {
+        if self.out.is_empty() {
+            return;
+        }
+        if let Err(e) = self.out.flush(stdout_fd()) {
+            self.terminate(e.raw_os_error().unwrap_or(libc::EIO));
+        }
+    }
+
+    /// End this control process: flush what can be flushed, send each child
+    /// its shutdown signal together with everything it started (§6.8, §11),
+    /// and exit with `status`.
+    pub fn terminate(&mut self, status: i32) -> ! {
+        let _ = self.out.flush(stdout_fd());
+        crate::spawn::shutdown_children(&self.children);
+        unsafe { libc::_exit(status) }
+    }
+}
+
+/// Relay complete frames from a child still in the event loop.
+/// Returns true when the pipe is finished (EOF, error, or a bad frame).
+fn relay_frames(frames: &mut FrameReader, fd: BorrowedFd<'_>, pid: u32, out: &mut Outbox) -> bool {
+    for _ in 0..BATCH {
+        match frames.read_from(fd) {
+            Ok(Read::Frame) => {
+                // Wrapped in a PROXY header the frame must still fit a frame.
+                if frames.frame().len() + 6 > crate::proto::frame::MAX_LEN {
+                    return true;
+                }
+                out.proxy(pid, frames.frame());
+                frames.shrink();
+            }
+            Ok(Read::Partial) => return false,
+            Ok(Read::Eof { .. }) | Err(_) => return true,
+        }
+    }
+    false
+}
+
+impl Child {
+    /// Helper for the table's `cpid` view.
+    pub fn record(&self) -> Out {
+        Out::tuple([
+            Out::Atom("alcove_pid"),
+            Out::int(self.pid),
+            Out::int(self.flowcontrol),
+            Out::int(self.signaloneof),
+            Out::int(self.fdctl()),
+            Out::int(children::raw(&self.stdin)),
+            Out::int(children::raw(&self.stdout)),
+            Out::int(children::raw(&self.stderr)),
+        ])
+    }
+}

@@ -1,0 +1,115 @@
+//! alcove: the port executable. Erlang starts it and sends it commands; it
+//! and every process it forks run the same event loop (PROTOCOL.md).
+
+mod calls;
+mod children;
+mod constants;
+mod errno;
+mod event_loop;
+mod options;
+mod proto;
+mod signals;
+mod spawn;
+mod sys;
+
+use event_loop::Process;
+use options::Options;
+use proto::etf::Out;
+use proto::frame::{Kind, Outbox};
+use std::ffi::CString;
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+
+pub const VERSION: &str = "1.0.1";
+
+/// Command-line switches (§3.1).
+struct Switches {
+    fdctl: Option<String>,
+    depth: Option<u32>,
+    maxchild: Option<i32>,
+}
+
+fn usage() -> ! {
+    eprintln!("alcove {VERSION}\nusage: alcove -c <path> [-d <depth>] [-m <maxchild>] [-h]");
+    std::process::exit(libc::ENOTSUP);
+}
+
+fn parse_switches() -> Switches {
+    let mut s = Switches { fdctl: None, depth: None, maxchild: None };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| usage());
+        match a.as_str() {
+            "-c" => s.fdctl = Some(value()),
+            "-d" => {
+                let d: u64 = value().trim().parse().unwrap_or(0);
+                if d > 255 {
+                    std::process::exit(libc::EAGAIN);
+                }
+                s.depth = Some(d as u32);
+            }
+            "-m" => s.maxchild = Some(value().trim().parse::<i64>().unwrap_or(0) as u16 as i32),
+            _ => usage(),
+        }
+    }
+    s
+}
+
+fn nofile_soft() -> u64 {
+    nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).map_or(1024, |(soft, _)| soft)
+}
+
+/// Create the fdctl FIFO and hold it open read-write (§3.4).
+fn open_fdctl(path: &str) -> Result<OwnedFd, i32> {
+    let c = CString::new(path).map_err(|_| libc::EINVAL)?;
+    if unsafe { libc::mkfifo(c.as_ptr(), 0o644) } < 0 {
+        return Err(nix::errno::Errno::last_raw());
+    }
+    let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDWR | libc::O_NONBLOCK | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(nix::errno::Errno::last_raw());
+    }
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn main() {
+    let sw = parse_switches();
+    let nofile = nofile_soft();
+    let maxchild = match sw.maxchild {
+        Some(m) if 6 * m as u64 + 6 > nofile => std::process::exit(libc::EAGAIN),
+        Some(m) => m,
+        None => (nofile.saturating_sub(6) / 6).min(64) as i32,
+    };
+    let boot = sw.depth.is_none();
+    let fdctl = if boot {
+        signals::catch_all();
+        if let Ok((soft, hard)) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_STACK) {
+            if soft == libc::RLIM_INFINITY {
+                let _ = nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_STACK, 8 << 20, hard);
+            }
+        }
+        let Some(path) = sw.fdctl.as_deref() else { std::process::exit(libc::EINVAL) };
+        match open_fdctl(path) {
+            Ok(fd) => Some(fd),
+            Err(e) => std::process::exit(e),
+        }
+    } else {
+        let _ = signals::catch(libc::SIGCHLD);
+        None
+    };
+    let sigpipe = match signals::SelfPipe::new() {
+        Ok(p) => p,
+        Err(e) => std::process::exit(e as i32),
+    };
+    let depth = sw.depth.unwrap_or(0);
+    let mut p = Process::new(depth, Options::new(maxchild), sigpipe, fdctl);
+    spawn::become_subreaper(true);
+    // The greeting goes out alone, before anything else (§3.3).
+    let mut hello = Outbox::new(depth);
+    let _ = hello.term(None, Kind::Call, &Out::ok());
+    let stdout = unsafe { std::os::fd::BorrowedFd::borrow_raw(1) };
+    if hello.flush(stdout.as_fd()).is_err() {
+        std::process::exit(libc::EIO);
+    }
+    spawn::input_nonblocking(true);
+    p.run()
+}

@@ -1,0 +1,292 @@
+//! Frames (PROTOCOL.md §2): a 2-byte big-endian length counting every byte
+//! after itself, a 2-byte type, then a body.
+//!
+//! [`FrameReader`] assembles frames from a byte stream that may split or
+//! coalesce them, reading no byte past the end of the current frame (what
+//! follows may belong to a program that execs next). [`Outbox`] builds
+//! outgoing frames in one buffer that the event loop writes out once per
+//! wake-up.
+
+use super::etf::Out;
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+/// Frame types (§2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u16)]
+pub enum Kind {
+    Stdin = 0,
+    Stdout = 1,
+    Stderr = 2,
+    Proxy = 3,
+    Call = 4,
+    Event = 5,
+    Ctl = 6,
+    Pipe = 7,
+}
+
+impl Kind {
+    pub fn from_u16(v: u16) -> Option<Kind> {
+        Some(match v {
+            0 => Kind::Stdin,
+            1 => Kind::Stdout,
+            2 => Kind::Stderr,
+            3 => Kind::Proxy,
+            4 => Kind::Call,
+            5 => Kind::Event,
+            6 => Kind::Ctl,
+            7 => Kind::Pipe,
+            _ => return None,
+        })
+    }
+}
+
+/// Largest value of a frame's length field.
+pub const MAX_LEN: usize = 65535;
+
+/// The largest reply or stream chunk a process at `depth` may produce:
+/// each hop up adds an 8-byte PROXY header (§2.3).
+pub fn msglen(depth: u32) -> usize {
+    MAX_LEN.saturating_sub(8 * (depth as usize + 1))
+}
+
+/// What one read of a [`FrameReader`] produced.
+pub enum Read {
+    /// A whole frame (length field included) is in [`FrameReader::frame`].
+    Frame,
+    /// Part of a frame arrived; wait for more.
+    Partial,
+    /// End of file; `true` when it cut a frame short.
+    Eof { truncated: bool },
+}
+
+/// Incremental reader of length-prefixed frames.
+pub struct FrameReader {
+    buf: Vec<u8>,
+    have: usize,
+}
+
+impl Default for FrameReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FrameReader {
+    pub fn new() -> Self {
+        FrameReader { buf: vec![0; 2], have: 0 }
+    }
+
+    /// Bytes still needed to complete the current frame.
+    fn need(&self) -> usize {
+        if self.have < 2 {
+            2 - self.have
+        } else {
+            let len = u16::from_be_bytes([self.buf[0], self.buf[1]]) as usize;
+            2 + len - self.have
+        }
+    }
+
+    /// One `read(2)` of at most the bytes the current frame still needs.
+    /// Errors other than EINTR/EAGAIN are returned; those two are `Partial`.
+    pub fn read_from(&mut self, fd: BorrowedFd<'_>) -> io::Result<Read> {
+        if self.complete() {
+            self.have = 0;
+        }
+        let need = self.need();
+        let end = self.have + need;
+        if self.buf.len() < end {
+            self.buf.resize(end, 0);
+        }
+        let n = unsafe {
+            libc::read(fd.as_raw_fd(), self.buf[self.have..].as_mut_ptr().cast(), need)
+        };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::EINTR) | Some(libc::EAGAIN) => Ok(Read::Partial),
+                _ => Err(e),
+            };
+        }
+        if n == 0 {
+            return Ok(Read::Eof { truncated: self.have > 0 });
+        }
+        self.have += n as usize;
+        if self.complete() {
+            Ok(Read::Frame)
+        } else {
+            Ok(Read::Partial)
+        }
+    }
+
+    /// Part of a frame has been read.
+    pub fn pending(&self) -> bool {
+        self.have > 0 && !self.complete()
+    }
+
+    fn complete(&self) -> bool {
+        self.have >= 2 && self.need() == 0
+    }
+
+    /// The frame just completed, length field included.
+    pub fn frame(&self) -> &[u8] {
+        &self.buf[..self.have]
+    }
+
+    /// Give back memory held for a large frame once it has been handled.
+    pub fn shrink(&mut self) {
+        if self.buf.len() > 4096 {
+            self.buf.truncate(4096);
+            self.buf.shrink_to_fit();
+        }
+    }
+}
+
+/// Frames waiting to be written to this process's parent, in order.
+pub struct Outbox {
+    buf: Vec<u8>,
+    /// Largest ETF payload this process may emit (§2.3).
+    pub limit: usize,
+}
+
+impl Outbox {
+    pub fn new(depth: u32) -> Self {
+        Outbox { buf: Vec::with_capacity(4096), limit: msglen(depth) }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Start a frame of `kind` (and `pid` for types that carry one);
+    /// returns the offset to pass to [`Outbox::finish`].
+    fn begin(&mut self, kind: Kind, pid: Option<u32>) -> usize {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(&[0, 0]);
+        self.buf.extend_from_slice(&(kind as u16).to_be_bytes());
+        if let Some(pid) = pid {
+            self.buf.extend_from_slice(&pid.to_be_bytes());
+        }
+        start
+    }
+
+    fn finish(&mut self, start: usize) {
+        let len = (self.buf.len() - start - 2) as u16;
+        self.buf[start..start + 2].copy_from_slice(&len.to_be_bytes());
+    }
+
+    /// A PROXY header naming `pid`, around frames pushed by `inner`.
+    fn proxied(&mut self, pid: Option<u32>, inner: impl FnOnce(&mut Self)) {
+        match pid {
+            Some(pid) => {
+                let start = self.begin(Kind::Proxy, Some(pid));
+                inner(self);
+                self.finish(start);
+            }
+            None => inner(self),
+        }
+    }
+
+    /// A term frame (CALL, EVENT, CTL, PIPE), optionally about child `pid`.
+    /// Fails, leaving nothing behind, if the term does not fit (§2.3).
+    pub fn term(&mut self, pid: Option<u32>, kind: Kind, term: &Out) -> Result<(), TooLarge> {
+        let mark = self.buf.len();
+        let limit = self.limit;
+        let mut body = 0;
+        self.proxied(pid, |o| {
+            let start = o.begin(kind, None);
+            term.encode(&mut o.buf);
+            body = o.buf.len() - start - 4;
+            o.finish(start);
+        });
+        if body > limit {
+            self.buf.truncate(mark);
+            return Err(TooLarge);
+        }
+        Ok(())
+    }
+
+    /// A CTL atom about child `pid`.
+    pub fn ctl(&mut self, pid: u32, atom: &'static str) {
+        let _ = self.term(Some(pid), Kind::Ctl, &Out::Atom(atom));
+    }
+
+    /// A CTL atom about a path below this process: one PROXY per pid.
+    pub fn ctl_path(&mut self, path: &[u32], atom: &'static str) {
+        match path.split_first() {
+            Some((&pid, rest)) => self.proxied(Some(pid), |o| o.ctl_path(rest, atom)),
+            None => {
+                let _ = self.term(None, Kind::Ctl, &Out::Atom(atom));
+            }
+        }
+    }
+
+    /// A frame relayed unchanged from child `pid` (it carries its own length).
+    pub fn proxy(&mut self, pid: u32, frame: &[u8]) {
+        let start = self.begin(Kind::Proxy, Some(pid));
+        self.buf.extend_from_slice(frame);
+        self.finish(start);
+    }
+
+    /// Read at most `max` bytes of `fd` straight into a STDOUT or STDERR
+    /// frame for child `pid`. Returns what `read(2)` returned; nothing is
+    /// left in the outbox unless bytes were read.
+    pub fn read_stream(&mut self, kind: Kind, pid: u32, fd: BorrowedFd<'_>, max: usize) -> io::Result<usize> {
+        let start = self.begin(kind, Some(pid));
+        self.buf.reserve(max);
+        let n = unsafe {
+            libc::read(fd.as_raw_fd(), self.buf.as_mut_ptr().add(self.buf.len()).cast(), max)
+        };
+        if n <= 0 {
+            self.buf.truncate(start);
+            return if n == 0 { Ok(0) } else { Err(io::Error::last_os_error()) };
+        }
+        unsafe { self.buf.set_len(self.buf.len() + n as usize) };
+        self.finish(start);
+        Ok(n as usize)
+    }
+
+    /// Write everything out to `fd` (blocking), then empty the outbox.
+    pub fn flush(&mut self, fd: BorrowedFd<'_>) -> io::Result<()> {
+        let r = crate::sys::fd::write_all(fd, &self.buf);
+        self.buf.clear();
+        if self.buf.capacity() > 1 << 20 {
+            self.buf.shrink_to(4096);
+        }
+        r
+    }
+}
+
+/// A reply did not fit in the frame budget of this depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLarge;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worked_examples() {
+        let mut o = Outbox::new(1);
+        o.term(Some(1001), Kind::Event, &Out::tuple([Out::Atom("exit_status"), Out::int(3)])).unwrap();
+        assert_eq!(
+            o.buf,
+            [0x00, 0x1C, 0x00, 0x03, 0x00, 0x00, 0x03, 0xE9, 0x00, 0x14, 0x00, 0x05, 0x83, 0x68, 0x02, 0x77, 0x0B,
+             b'e', b'x', b'i', b't', b'_', b's', b't', b'a', b't', b'u', b's', 0x61, 0x03]
+        );
+        let mut o = Outbox::new(0);
+        o.ctl_path(&[1], "badpid");
+        assert_eq!(o.buf, [0, 0x13, 0, 3, 0, 0, 0, 1, 0, 0x0B, 0, 6, 0x83, 0x77, 6, b'b', b'a', b'd', b'p', b'i', b'd']);
+    }
+
+    #[test]
+    fn too_large_leaves_nothing() {
+        let mut o = Outbox::new(0);
+        assert_eq!(o.term(None, Kind::Call, &Out::Bin(vec![0; 70000])), Err(TooLarge));
+        assert!(o.is_empty());
+    }
+}
