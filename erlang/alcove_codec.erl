@@ -8,7 +8,7 @@
 %%% PROXY header per hop; decoding walks them into the fork path.
 -module(alcove_codec).
 
--export([call/3, stdin/2, decode/1, stream/1, max_request/0]).
+-export([call/3, stdin/2, decode/1, stream/1, next/1, max_request/0]).
 
 -export_type([frame/0, tag/0]).
 
@@ -101,10 +101,20 @@ decode(Bin) ->
 stream(Bin) ->
     stream(Bin, []).
 
-stream(<<Len:16, Frame:Len/binary, Rest/binary>>, Acc) ->
-    stream(Rest, [frame(Frame, []) | Acc]);
-stream(Rest, Acc) ->
-    {lists:reverse(Acc), Rest}.
+stream(Bin, Acc) ->
+    case next(Bin) of
+        {ok, Frame, Rest} -> stream(Rest, [Frame | Acc]);
+        more -> {lists:reverse(Acc), Bin}
+    end.
+
+%% @doc Decode the first frame of a byte stream: `{ok, Frame, Rest}', or
+%% `more' if `Bin' does not hold a complete frame yet. A malformed frame
+%% raises `{badframe, Frame}'.
+-spec next(binary()) -> {ok, frame(), binary()} | more.
+next(<<Len:16, Frame:Len/binary, Rest/binary>>) ->
+    {ok, frame(Frame, []), Rest};
+next(_) ->
+    more.
 
 %% Walk PROXY headers, collecting pids outermost first.
 frame(<<?PROXY:16, Pid:32, Len:16, Inner:Len/binary>>, Pids) ->

@@ -38,3 +38,7 @@ pub fn unlink(_p: &mut Process, a: &[Term]) -> CallResult {
     let path = args::path(&a[0])?;
     ok_or_errno(unsafe { libc::unlink(path.as_ptr()) })
 }
+
+pending! {
+    chmod, chown, link, symlink, mkdir, rmdir, mkfifo, readdir,
+}

@@ -30,3 +30,7 @@ pub fn setgid(_p: &mut Process, a: &[Term]) -> CallResult {
     let gid = args::uint(&a[0])?;
     ok_or_errno(unsafe { libc::setgid(gid) })
 }
+
+pending! {
+    setgroups, getgroups, setresuid, getresuid, setresgid, getresgid,
+}

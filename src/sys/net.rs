@@ -1,0 +1,5 @@
+//! Sockets: socket(2), connect(2).
+
+pending! {
+    socket, connect,
+}

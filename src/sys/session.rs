@@ -1,0 +1,5 @@
+//! Process groups, sessions and scheduling priority.
+
+pending! {
+    getpgrp, setpgid, getsid, setsid, getpriority, setpriority,
+}

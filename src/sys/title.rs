@@ -1,0 +1,5 @@
+//! setproctitle: rewrite the process's argument area, as ps(1) shows it.
+
+pending! {
+    setproctitle,
+}
