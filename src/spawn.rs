@@ -8,7 +8,7 @@ use crate::signals::{self, SelfPipe};
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 use nix::unistd::pipe2;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 
 /// clone(2) flags that would make the child share memory, file table,
 /// signal handlers or thread identity with its parent: refused (§11).
@@ -111,21 +111,51 @@ fn become_child(p: &mut Process, parent: libc::pid_t, ctl: OwnedFd, stdin: Owned
     p.forked = true;
     input_nonblocking(true);
     become_subreaper(true);
-    if p.opts.signaloneof > 0 {
-        // If the parent is killed outright, take its shutdown signal anyway.
-        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, p.opts.signaloneof as libc::c_ulong, 0, 0, 0) };
-        if unsafe { libc::getppid() } != parent {
-            unsafe { libc::_exit(0) };
-        }
+    // If the parent is killed outright, its shutdown signal comes anyway.
+    set_death_signal(p.opts.signaloneof);
+    let ppid = unsafe { libc::getppid() };
+    // (In a new pid namespace the parent is outside it and reads as 0.)
+    if ppid != parent && ppid != 0 {
+        unsafe { libc::_exit(0) };
     }
 }
 
-/// Signal every child and everything it started (§6.8, §11): each child
-/// gets its own `signaloneof` signal (none if 0), followed by SIGCONT.
+/// The signal this process gets when its parent dies (0: none).
+pub fn set_death_signal(sig: i32) {
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig.clamp(0, 255) as libc::c_ulong, 0, 0, 0) };
+}
+
+/// The parent keeps a child's death signal in step with `setcpid(Pid,
+/// signaloneof, N)`: it writes N on the control channel, which the child
+/// otherwise never reads; the child takes the latest value before it execs.
+pub fn tell_death_signal(ctl: &OwnedFd, sig: i32) {
+    let b = [sig.clamp(0, 255) as u8];
+    let _ = crate::sys::fd::write_some(ctl.as_fd(), &b);
+}
+
+/// In a child about to exec: adopt the last death signal the parent sent.
+pub fn take_death_signal(ctl: &OwnedFd) {
+    let mut buf = [0u8; 256];
+    let mut last = None;
+    loop {
+        let n = unsafe { libc::recv(ctl.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
+        if n <= 0 {
+            break;
+        }
+        last = Some(buf[n as usize - 1]);
+    }
+    if let Some(sig) = last {
+        set_death_signal(sig as i32);
+    }
+}
+
+/// Signal every exec'd child and everything it started (§6.8, §11): each
+/// gets the child's `signaloneof` signal (none if 0), followed by SIGCONT.
+/// Children still in the event loop see their input end and do the same.
 pub fn shutdown_children(children: &Table) {
     let targets: Vec<(libc::pid_t, i32)> = children
         .iter()
-        .filter(|c| c.status == Status::Running && c.signaloneof > 0)
+        .filter(|c| c.status == Status::Running && c.execd() && c.signaloneof > 0)
         .map(|c| (c.pid, c.signaloneof))
         .collect();
     if targets.is_empty() {

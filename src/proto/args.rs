@@ -47,7 +47,7 @@ pub fn atom<'t>(t: &'t Term) -> Arg<&'t [u8]> {
     }
 }
 
-/// Levels of nested lists an iolist may have below the argument itself.
+/// Lists an iolist may nest, the argument's own list included.
 const IODATA_DEPTH: usize = 16;
 
 /// An iolist flattened to at most `max` bytes.
@@ -74,7 +74,7 @@ fn flatten(t: &Term, max: usize, depth: usize, out: &mut Vec<u8>) -> Arg<()> {
             out.extend_from_slice(s);
             Ok(())
         }
-        Term::List(elems, tail) if depth <= IODATA_DEPTH => {
+        Term::List(elems, tail) if depth < IODATA_DEPTH => {
             for e in elems {
                 if out.len() >= max {
                     return Err(Fail::Badarg);
@@ -222,8 +222,8 @@ mod tests {
             v.extend(std::iter::repeat(106).take(levels));
             v
         };
-        assert!(iodata(&arg(&nest(17)), 10).is_ok());
-        assert!(iodata(&arg(&nest(18)), 10).is_err());
+        assert!(iodata(&arg(&nest(16)), 10).is_ok());
+        assert!(iodata(&arg(&nest(17)), 10).is_err());
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub fn setrlimit(p: &mut Process, a: &[Term]) -> CallResult {
         _ => return Err(Fail::Badarg),
     };
     let nofile = resource == libc::RLIMIT_NOFILE as i32;
-    if nofile && (cur <= p.children.max_fd() as u64 || cur < 6 * p.children.len() as u64 + 6) {
+    if nofile && (cur as i128 <= p.children.max_fd() as i128 || cur < 6 * p.children.len() as u64 + 6) {
         return Err(Fail::Errno(libc::EINVAL));
     }
     let rl = libc::rlimit { rlim_cur: cur, rlim_max: max };

@@ -82,6 +82,9 @@ pub fn setcpid(p: &mut Process, a: &[Term]) -> CallResult {
         b"signaloneof" => {
             if let Some(c) = child {
                 c.signaloneof = value.min(255);
+                if let crate::children::Ctl::Open(fd) = &c.ctl {
+                    crate::spawn::tell_death_signal(fd, c.signaloneof);
+                }
             }
             true
         }
