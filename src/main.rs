@@ -71,8 +71,24 @@ fn open_fdctl(path: &str) -> Result<OwnedFd, i32> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// Descriptors inherited from whoever started us stay ours: mark them
+/// close-on-exec so that no program we exec sees them (§11).
+fn cloexec_inherited() {
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    let r = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC) };
+    if r == 0 {
+        return;
+    }
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else { return };
+    let fds: Vec<i32> = dir.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect();
+    for fd in fds.into_iter().filter(|&fd| fd > 2) {
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+}
+
 fn main() {
     let sw = parse_switches();
+    cloexec_inherited();
     let nofile = nofile_soft();
     let maxchild = match sw.maxchild {
         Some(m) if 6 * m as u64 + 6 > nofile => std::process::exit(libc::EAGAIN),

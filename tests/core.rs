@@ -47,3 +47,318 @@ fn exec_stdio_and_exit_status_at_depth_2() {
     assert!(msgs.contains(&Msg::Stdout(path.clone(), b"out\n".to_vec())), "{msgs:?}");
     assert!(msgs.contains(&Msg::Stderr(path.clone(), b"err\n".to_vec())), "{msgs:?}");
 }
+
+fn be(pid: u32) -> [u8; 4] {
+    pid.to_be_bytes()
+}
+
+#[test]
+fn kill_with_atom_ext_at_depth_1_bytes() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let g = p.fork(&[c]);
+    // kill(g, sigterm) in c, as OTP 25 encodes it (ATOM_EXT)
+    let mut etf = vec![0x83, 0x68, 0x02, 0x62];
+    etf.extend_from_slice(&be(g));
+    etf.extend_from_slice(&[0x64, 0x00, 0x07]);
+    etf.extend_from_slice(b"sigterm");
+    p.send(&wrap(&[c], &call_frame(49, &etf)));
+    let mut want = vec![0x00, 0x0F, 0x00, 0x03];
+    want.extend_from_slice(&be(c));
+    want.extend_from_slice(&[0x00, 0x07, 0x00, 0x04, 0x83, 0x77, 0x02, 0x6F, 0x6B]);
+    // the grandchild catches SIGTERM and reports it; the reply comes first
+    assert_eq!(p.read_raw(want.len()), want);
+}
+
+#[test]
+fn exec_output_stderr_and_exit_bytes() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let g = p.fork(&[c]);
+    p.sh(&[c, g], "read x; echo hi; echo error >&2; exit 3");
+    p.stdin(&[c, g], b"go\n");
+    let out = p.expect(|m| matches!(m, Msg::Stdout(..)));
+    assert_eq!(out, Msg::Stdout(vec![c, g], b"hi\n".to_vec()));
+    let err = p.expect(|m| matches!(m, Msg::Stderr(..)));
+    assert_eq!(err, Msg::Stderr(vec![c, g], b"error\n".to_vec()));
+    assert_eq!(p.exit_event(&[c, g]), tuple(vec![atom("exit_status"), int(3)]));
+
+    // the same frames, byte for byte, from the encoder side
+    let mut want = vec![0x00, 0x11, 0x00, 0x03];
+    want.extend_from_slice(&be(c));
+    want.extend_from_slice(&[0x00, 0x09, 0x00, 0x01]);
+    want.extend_from_slice(&be(g));
+    want.extend_from_slice(b"hi\n");
+    assert_eq!(decode_frame(&want, vec![]), Msg::Stdout(vec![c, g], b"hi\n".to_vec()));
+}
+
+#[test]
+fn stderr_of_a_child_is_relayed_raw() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    p.sh(&[c], "echo error >&2");
+    let mut want = vec![0x00, 0x0C, 0x00, 0x02];
+    want.extend_from_slice(&be(c));
+    want.extend_from_slice(b"error\n");
+    let m = p.expect(|m| matches!(m, Msg::Stderr(..)));
+    assert_eq!(m, decode_frame(&want, vec![]));
+}
+
+#[test]
+fn exit_status_event_bytes() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let g = p.fork(&[c]);
+    p.send(&wrap(&[c, g], &call_frame(call_nr("exit"), &encode(&tuple(vec![int(3)])))));
+    // fdctl_closed first, then the exit event, each PROXY-wrapped twice
+    let mut fdctl = vec![0x00, 0x21, 0x00, 0x03];
+    fdctl.extend_from_slice(&be(c));
+    fdctl.extend_from_slice(&[0x00, 0x19, 0x00, 0x03]);
+    fdctl.extend_from_slice(&be(g));
+    fdctl.extend_from_slice(&[0x00, 0x11, 0x00, 0x06, 0x83, 0x77, 0x0C]);
+    fdctl.extend_from_slice(b"fdctl_closed");
+    let mut exit = vec![0x00, 0x24, 0x00, 0x03];
+    exit.extend_from_slice(&be(c));
+    exit.extend_from_slice(&[0x00, 0x1C, 0x00, 0x03]);
+    exit.extend_from_slice(&be(g));
+    exit.extend_from_slice(&[0x00, 0x14, 0x00, 0x05, 0x83, 0x68, 0x02, 0x77, 0x0B]);
+    exit.extend_from_slice(b"exit_status");
+    exit.extend_from_slice(&[0x61, 0x03]);
+    assert_eq!(p.read_raw(fdctl.len()), fdctl);
+    assert_eq!(p.read_raw(exit.len()), exit);
+}
+
+#[test]
+fn badpid_badarg_undef_bytes() {
+    let mut p = Port::start();
+    p.send(&wrap(&[1], &call_frame(36, &[0x83, 0x68, 0x00])));
+    assert_eq!(
+        p.read_raw(21),
+        [0x00, 0x13, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x0B, 0x00, 0x06, 0x83, 0x77, 0x06, b'b', b'a', b'd', b'p', b'i', b'd']
+    );
+    p.send(&call_frame(200, &[0x83, 0x68, 0x00]));
+    assert_eq!(p.read_raw(13), [0x00, 0x0B, 0x00, 0x04, 0x83, 0x77, 0x06, b'b', b'a', b'd', b'a', b'r', b'g']);
+    p.send(&call_frame(call_nr("jail_attach"), &encode(&tuple(vec![int(1)]))));
+    assert_eq!(p.read_raw(12), [0x00, 0x0A, 0x00, 0x04, 0x83, 0x77, 0x05, b'u', b'n', b'd', b'e', b'f']);
+}
+
+#[test]
+fn pipe_message_when_queued_input_exceeds_its_bound() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    // a small bound makes the overflow quick to reach
+    assert_eq!(p.call(&[c], "setopt", vec![atom("maxqueue"), int(70000)]), atom("true"));
+    let g = p.fork(&[c]);
+    p.exec(&[c, g], &["/bin/sleep", "30"]);
+    let block = vec![b'x'; 60000];
+    for _ in 0..4 {
+        p.stdin(&[c, g], &block);
+    }
+    // 64 KiB fit the pipe, 70000 the queue; the fourth block is dropped
+    let m = p.expect(|m| matches!(m, Msg::Pipe(..)));
+    assert_eq!(m, Msg::Pipe(vec![c, g], int(0)));
+}
+
+#[test]
+fn queued_input_arrives_whole_and_in_order() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    p.sh(&[c], "sleep 0.3; exec cat");
+    let data: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
+    for chunk in data.chunks(60_000) {
+        p.stdin(&[c], chunk);
+    }
+    assert_eq!(p.stdout(&[c], data.len()), data);
+}
+
+#[test]
+fn fork_paths_to_the_depth_limit() {
+    let mut p = Port::start();
+    let path = p.chain(&[], 16);
+    for d in 1..=16 {
+        let sub = &path[..d];
+        assert_eq!(p.call(sub, "getpid", vec![]), int(sub[d - 1] as i32));
+    }
+    assert_eq!(p.call(&path, "fork", vec![]), error("eagain"));
+    assert_eq!(p.call(&path, "getopt", vec![atom("maxforkdepth")]), int(16));
+}
+
+#[test]
+fn badpid_names_the_full_path_through_a_missing_pid() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    p.send(&wrap(&[c, 999_999_999, 12345], &call_frame(36, &[0x83, 0x68, 0x00])));
+    let m = p.expect(|m| matches!(m, Msg::Ctl(..)));
+    assert_eq!(m, Msg::Ctl(vec![c, 999_999_999, 12345], atom("badpid")));
+    assert_eq!(p.call(&[c], "getpid", vec![]), int(c as i32));
+}
+
+#[test]
+fn bad_requests_get_badarg_and_lose_nothing() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let root = p.os_pid() as i32;
+    for path in [vec![], vec![c]] {
+        let alive = if path.is_empty() { root } else { c as i32 };
+        let cases: Vec<(u16, Vec<u8>)> = vec![
+            (36, vec![]),                                        // no ETF at all
+            (36, vec![0x83]),                                    // version byte only
+            (36, vec![0x82, 0x68, 0x00]),                        // wrong version
+            (36, vec![0x83, 0x6A]),                              // not a tuple
+            (36, vec![0x83, 0x68, 0x01, 0x61, 0x01]),            // wrong arity
+            (36, vec![0x83, 0x68, 0x00, 0x00]),                  // trailing byte
+            (36, vec![0x83, 0x68]),                              // truncated
+            (19, vec![0x83, 0x68, 0x01, 0x46, 0, 0, 0, 0, 0, 0, 0, 0]), // float
+            (19, vec![0x83, 0x68, 0x01, 0x6C, 0xFF, 0xFF, 0xFF, 0xFF, 0x6A]), // huge list count
+            (19, vec![0x83, 0x68, 0x01, 0x6D, 0, 0, 0, 10, b'a']), // binary past the end
+            (100, vec![0x83, 0x68, 0x00]),                       // no such call
+            (65535, vec![0x83, 0x68, 0x00]),
+        ];
+        for (nr, etf) in cases {
+            assert_eq!(p.call_etf(&path, nr, &etf), atom("badarg"), "call {nr} {etf:?} at {path:?}");
+            assert_eq!(p.call(&path, "getpid", vec![]), int(alive));
+        }
+        // wrong types for real calls
+        for (name, args) in [
+            ("kill", vec![atom("x"), atom("sigterm")]),
+            ("chdir", vec![int(1)]),
+            ("chdir", vec![nil()]),
+            ("setuid", vec![big(1 << 32)]),
+            ("setuid", vec![int(-1)]),
+            ("clone", vec![atom("clone_newuts")]),
+            ("execve", vec![charlist("/bin/true"), list(vec![atom("foo")]), nil()]),
+            ("getenv", vec![tuple(vec![])]),
+        ] {
+            assert_eq!(p.call(&path, name, args.clone()), atom("badarg"), "{name} {args:?}");
+        }
+        assert_eq!(p.call(&path, "kill", vec![int(0), atom("sigbogus")]), error("enotsup"));
+    }
+}
+
+#[test]
+fn frames_split_and_coalesced() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let f = wrap(&[c], &call_frame(36, &[0x83, 0x68, 0x00]));
+    for cut in 1..f.len() {
+        p.send(&f[..cut]);
+        std::thread::sleep(Duration::from_millis(5));
+        p.send(&f[cut..]);
+        assert_eq!(p.expect(|m| matches!(m, Msg::Call(..))), Msg::Call(vec![c], int(c as i32)));
+    }
+    let mut many = Vec::new();
+    for _ in 0..100 {
+        many.extend_from_slice(&call_frame(36, &[0x83, 0x68, 0x00]));
+        many.extend_from_slice(&f);
+    }
+    p.send(&many);
+    for _ in 0..100 {
+        assert_eq!(p.expect(|m| matches!(m, Msg::Call(p, _) if p.is_empty())), Msg::Call(vec![], int(p.os_pid() as i32)));
+        assert_eq!(p.expect(|m| matches!(m, Msg::Call(p, _) if !p.is_empty())), Msg::Call(vec![c], int(c as i32)));
+    }
+}
+
+#[test]
+fn zero_length_frame_is_harmless() {
+    let mut p = Port::start();
+    p.send(&[0, 0]);
+    assert_eq!(p.call(&[], "getpid", vec![]), int(p.os_pid() as i32));
+}
+
+#[test]
+fn unknown_frame_type_ends_the_port() {
+    for f in [&[0u8, 2, 0, 9][..], &[0, 6, 0, 5, 131, 104, 0, 0], &[0, 3, 0, 0, 0]] {
+        let mut p = Port::start();
+        p.send(f);
+        assert!(p.wait().code().is_some(), "exited");
+    }
+}
+
+#[test]
+fn truncated_frame_then_eof_ends_the_port() {
+    let mut p = Port::start();
+    p.send(&[0, 50, 0, 4, 0]);
+    p.close_stdin();
+    let st = p.wait();
+    assert!(st.code().is_some());
+}
+
+#[test]
+fn stdin_eof_stops_the_port_and_its_children() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    p.exec(&[c], &["/bin/sleep", "100"]);
+    let g = p.chain(&[], 2);
+    p.exec(&g, &["/bin/sleep", "100"]);
+    p.close_stdin();
+    assert_eq!(p.wait().code(), Some(0));
+    let alive = |pid: u32| std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z");
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while (alive(c) || alive(g[1])) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!alive(c) && !alive(g[1]), "children survived the port");
+}
+
+#[test]
+fn events_for_signals_and_deaths() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    assert_eq!(p.call(&[], "kill", vec![int(c as i32), atom("sigterm")]), ok());
+    let m = p.expect(|m| matches!(m, Msg::Event(..)));
+    let Msg::Event(path, t) = m else { unreachable!() };
+    assert_eq!(path, vec![c]);
+    let e = elems(&t);
+    assert_eq!(e[0], atom("signal"));
+    assert_eq!(e[1], atom("sigterm"));
+    assert_eq!(bytes(&e[2]).len(), 128);
+    assert_eq!(bytes(&e[2])[..4], 15i32.to_ne_bytes());
+    assert_eq!(p.call(&[], "kill", vec![int(c as i32), atom("sigkill")]), ok());
+    assert_eq!(p.exit_event(&[c]), tuple(vec![atom("termsig"), atom("sigkill")]));
+    assert_eq!(p.call(&[], "cpid", vec![]), nil());
+}
+
+#[test]
+fn exec_failure_keeps_the_loop() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let r = p.call(&[c], "execvp", vec![charlist("/nonexistent"), list(vec![charlist("x")])]);
+    assert_eq!(r, error("enoent"));
+    assert_eq!(p.call(&[c], "getpid", vec![]), int(c as i32));
+}
+
+#[test]
+fn exec_sees_only_fds_0_1_2() {
+    let mut p = Port::start();
+    let path = p.chain(&[], 3);
+    for d in [1, 3] {
+        let sub = &path[..d];
+        p.exec(sub, &["/bin/ls", "/proc/self/fd"]);
+        let mut out = Vec::new();
+        while !out.ends_with(b"\n3\n") && out.len() < 64 {
+            match p.expect(|m| matches!(m, Msg::Stdout(q, _) if q == sub)) {
+                Msg::Stdout(_, d) => out.extend(d),
+                _ => unreachable!(),
+            }
+        }
+        // ls opens the directory itself as fd 3
+        assert_eq!(String::from_utf8_lossy(&out), "0\n1\n2\n3\n", "depth {d}");
+        if d == 1 {
+            break; // the deeper processes lost their parent with the exec
+        }
+    }
+}
+
+#[test]
+fn large_stdout_arrives_complete_and_in_order() {
+    let mut p = Port::start();
+    let path = p.chain(&[], 2);
+    let n = 8 << 20;
+    p.sh(&path, &format!("head -c {n} /dev/urandom | tee /tmp/alcove-big.{} | cat", path[1]));
+    let got = p.stdout(&path, n);
+    let want = std::fs::read(format!("/tmp/alcove-big.{}", path[1])).unwrap();
+    let _ = std::fs::remove_file(format!("/tmp/alcove-big.{}", path[1]));
+    assert_eq!(got.len(), want.len());
+    assert!(got == want, "stream differs");
+}

@@ -1,0 +1,48 @@
+# alcove: `make demo` builds everything and runs a sandbox demo;
+# `make test` builds and runs every test. Both install what is missing.
+
+SHARED ?= ../shared
+CONFORMANCE = $(SHARED)/tools/wire_conformance.escript
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: all setup build test test-rust test-erlang test-conformance test-dep demo bench clean
+
+all: build
+
+setup:
+	@bin/setup
+
+build: setup
+	rebar3 compile
+
+test: build test-rust test-erlang test-conformance test-dep
+	@echo "make test: all suites passed"
+
+test-rust: setup
+	cargo test --release
+
+test-erlang: build
+	rebar3 eunit
+
+# The wire conformance checker of the shared protocol documents, when present.
+test-conformance: build
+	@if [ -f "$(CONFORMANCE)" ]; then \
+		escript "$(CONFORMANCE)" priv/alcove --ours; \
+	else \
+		echo "skipped: wire conformance checker not found at $(CONFORMANCE)"; \
+	fi
+
+# alcove used as a rebar3 dependency of another application.
+test-dep: build
+	sh test/dep_app.sh
+
+demo: build
+	escript examples/demo.escript
+
+bench: build
+	escript bench/bench.escript quick bench/results.json
+
+clean:
+	rebar3 clean
+	cargo clean
+	rm -rf _build priv/alcove
