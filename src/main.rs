@@ -1,25 +1,14 @@
 //! alcove: the port executable. Erlang starts it and sends it commands; it
 //! and every process it forks run the same event loop (PROTOCOL.md).
+//! This file holds the command line and the boot sequence (§3.1, §3.2).
 
-mod calls;
-mod children;
-mod constants;
-mod errno;
-mod event_loop;
-mod options;
-mod proto;
-mod signals;
-mod spawn;
-mod sys;
-
-use event_loop::Process;
-use options::Options;
-use proto::etf::Out;
-use proto::frame::{Kind, Outbox};
+use alcove::event_loop::Process;
+use alcove::options::Options;
+use alcove::proto::etf::Out;
+use alcove::proto::frame::{Kind, Outbox};
+use alcove::{signals, spawn, VERSION};
 use std::ffi::CString;
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
-
-pub const VERSION: &str = "1.0.1";
 
 /// Command-line switches (§3.1).
 struct Switches {
