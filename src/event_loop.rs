@@ -372,13 +372,14 @@ impl Process {
                 return;
             }
             if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
-                self.reaped(pid, status);
+                self.reaped(pid, status, true);
             }
         }
     }
 
-    /// Child `pid` is gone: pass on what it left behind, then its exit (§6.2).
-    pub fn reaped(&mut self, pid: libc::pid_t, status: i32) {
+    /// Child `pid` is gone: pass on what it left behind, then its exit
+    /// (§6.2) when `report` (a caller of waitpid has the status already).
+    pub fn reaped(&mut self, pid: libc::pid_t, status: i32, report: bool) {
         let Some(slot) = self.children.slot_of(pid) else { return };
         if self.children.slots[slot].as_ref().is_some_and(|c| c.status == Status::Reaped) {
             return;
@@ -402,7 +403,7 @@ impl Process {
             let name = crate::constants::signal_name(sig).unwrap_or("unknown");
             opts.termsig.then(|| Out::tuple([Out::Atom("termsig"), Out::Atom(name)]))
         };
-        if let Some(ev) = ev {
+        if let Some(ev) = ev.filter(|_| report) {
             let _ = self.out.term(Some(pid as u32), Kind::Event, &ev);
         }
     }
