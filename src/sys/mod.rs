@@ -2,17 +2,8 @@
 //! makes the system call and builds the reply; the call table (generated
 //! from calls.txt) names them as `crate::sys::<call>`.
 
-/// Calls whose implementation has not landed yet answer `undef`, like a
-/// filtered call, until their family module implements them.
-macro_rules! pending {
-    ($($call:ident),* $(,)?) => {$(
-        pub fn $call(_p: &mut crate::event_loop::Process, _a: &[crate::proto::Term]) -> crate::proto::CallResult {
-            Err(crate::proto::Fail::Undef)
-        }
-    )*};
-}
-
 pub mod constants;
+pub mod cstruct;
 pub mod env;
 pub mod fd;
 pub mod fs;
