@@ -2,10 +2,11 @@
 # `make test` builds and runs every test. Both install what is missing.
 
 SHARED ?= ../shared
+FUZZ_SECONDS ?= 30
 CONFORMANCE = $(SHARED)/tools/wire_conformance.escript
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all setup build test test-rust test-erlang test-conformance test-dep demo bench clean
+.PHONY: all setup build test test-fuzz test-rust test-erlang test-conformance test-dep demo bench clean
 
 all: build
 
@@ -15,7 +16,7 @@ setup:
 build: setup
 	rebar3 compile
 
-test: build test-rust test-erlang test-conformance test-dep
+test: build test-rust test-erlang test-conformance test-dep test-fuzz
 	@echo "make test: all suites passed"
 
 test-rust: setup
@@ -46,3 +47,7 @@ clean:
 	rebar3 clean
 	cargo clean
 	rm -rf _build priv/alcove
+
+# Coverage-guided fuzzing of the frame and argument decoders, bounded in time.
+test-fuzz: setup
+	fuzz/run.sh $(FUZZ_SECONDS)
