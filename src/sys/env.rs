@@ -2,13 +2,9 @@
 
 use crate::event_loop::Process;
 use crate::proto::args;
+use super::ok_or_errno;
 use crate::proto::{CallResult, Out, Term};
 use std::ffi::CStr;
-
-fn ok_or_errno(rc: libc::c_int) -> CallResult {
-    nix::errno::Errno::result(rc)?;
-    Ok(Out::ok())
-}
 
 /// getenv(3): the value as a binary, or `false`.
 pub fn getenv(_p: &mut Process, a: &[Term]) -> CallResult {

@@ -2,15 +2,11 @@
 
 use crate::event_loop::Process;
 use crate::proto::args;
+use super::ok_or_errno;
 use crate::proto::{CallResult, Fail, Out, Term};
 use nix::dir::Dir;
 use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
-
-fn ok_or_errno(rc: libc::c_int) -> CallResult {
-    nix::errno::Errno::result(rc)?;
-    Ok(Out::ok())
-}
 
 /// chdir(2)
 pub fn chdir(_p: &mut Process, a: &[Term]) -> CallResult {

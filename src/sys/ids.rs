@@ -2,12 +2,8 @@
 
 use crate::event_loop::Process;
 use crate::proto::args;
+use super::ok_or_errno;
 use crate::proto::{CallResult, Fail, Out, Term};
-
-fn ok_or_errno(rc: libc::c_int) -> CallResult {
-    nix::errno::Errno::result(rc)?;
-    Ok(Out::ok())
-}
 
 /// getuid(2)
 pub fn getuid(_p: &mut Process, _a: &[Term]) -> CallResult {

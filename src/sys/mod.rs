@@ -2,6 +2,14 @@
 //! makes the system call and builds the reply; the call table (generated
 //! from calls.txt) names them as `crate::sys::<call>`.
 
+use crate::proto::{CallResult, Out};
+
+/// `ok`, or `{error, Posix}` when a system call returned its error sentinel.
+pub(crate) fn ok_or_errno<T: nix::errno::ErrnoSentinel + PartialEq<T>>(rc: T) -> CallResult {
+    nix::errno::Errno::result(rc)?;
+    Ok(Out::ok())
+}
+
 pub mod constants;
 pub mod cstruct;
 pub mod env;

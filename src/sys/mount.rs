@@ -3,13 +3,9 @@
 use crate::constants;
 use crate::event_loop::Process;
 use crate::proto::args;
-use crate::proto::{CallResult, Fail, Out, Term};
+use super::ok_or_errno;
+use crate::proto::{CallResult, Fail, Term};
 use std::ffi::CString;
-
-fn ok_or_errno(rc: libc::c_long) -> CallResult {
-    nix::errno::Errno::result(rc)?;
-    Ok(Out::ok())
-}
 
 /// iodata(max) as a C string, or `None` (a NULL pointer) when empty.
 fn optional(t: &Term, max: usize) -> args::Arg<Option<CString>> {
@@ -46,13 +42,13 @@ pub fn mount(_p: &mut Process, a: &[Term]) -> CallResult {
     let rc = unsafe {
         libc::mount(ptr(&source), target.as_ptr(), ptr(&fstype), flags, ptr(&data).cast())
     };
-    ok_or_errno(rc.into())
+    ok_or_errno(rc)
 }
 
 /// umount(2)
 pub fn umount(_p: &mut Process, a: &[Term]) -> CallResult {
     let target = args::path(&a[0])?;
-    ok_or_errno(unsafe { libc::umount(target.as_ptr()) }.into())
+    ok_or_errno(unsafe { libc::umount(target.as_ptr()) })
 }
 
 /// umount2(2)
@@ -62,7 +58,7 @@ pub fn umount2(_p: &mut Process, a: &[Term]) -> CallResult {
     if flags < 0 {
         return Err(Fail::Badarg);
     }
-    ok_or_errno(unsafe { libc::umount2(target.as_ptr(), flags) }.into())
+    ok_or_errno(unsafe { libc::umount2(target.as_ptr(), flags) })
 }
 
 /// pivot_root(2), which libc does not wrap: the raw system call.

@@ -4,12 +4,8 @@
 use crate::constants;
 use crate::event_loop::Process;
 use crate::proto::args;
+use super::ok_or_errno;
 use crate::proto::{CallResult, Out, Term};
-
-fn ok_or_errno(rc: libc::c_int) -> CallResult {
-    nix::errno::Errno::result(rc)?;
-    Ok(Out::ok())
-}
 
 /// unshare(2)
 pub fn unshare(_p: &mut Process, a: &[Term]) -> CallResult {
