@@ -281,6 +281,9 @@ impl Drop for Port {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = self.fifo.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -378,6 +381,9 @@ pub fn nil() -> Term {
     Term::from(List::nil())
 }
 
+/// A list. Like term_to_binary, eetf writes a list of integers 0..255 as
+/// STRING_EXT, and silently wraps integers outside that range when every
+/// element is an integer: build such lists by hand.
 pub fn list(items: Vec<Term>) -> Term {
     Term::from(List::from(items))
 }
