@@ -14,6 +14,13 @@ pub enum Ctl {
     Closed,
 }
 
+/// A child about to exec ends its frames with this marker frame (length 2,
+/// type 0xFFFF) on its stdout: everything after it is the program's raw
+/// output, however late the parent reads the pipe. If the exec fails, the
+/// child says `EXEC_FAILED` on its control channel and frames go on.
+pub const EXEC_MARK: [u8; 4] = [0, 2, 0xFF, 0xFF];
+pub const EXEC_FAILED: u8 = b'F';
+
 /// How far a child has got in dying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -37,6 +44,11 @@ pub struct Child {
     /// Input accepted for the child but not yet written to its stdin (§11).
     pub queue: VecDeque<u8>,
     pub status: Status,
+    /// Exec marks read from its stdout, and failures heard on its control
+    /// channel: an exec is pending while there are more marks than failures
+    /// (the two channels are read in no particular order).
+    pub exec_marks: u32,
+    pub exec_failures: u32,
 }
 
 impl Child {
@@ -52,6 +64,8 @@ impl Child {
             frames: FrameReader::new(),
             queue: VecDeque::new(),
             status: Status::Running,
+            exec_marks: 0,
+            exec_failures: 0,
         }
     }
 
@@ -68,6 +82,15 @@ impl Child {
         }
     }
 
+    /// Its stdout carries a program's raw output now, no longer frames.
+    pub fn raw_stdout(&self) -> bool {
+        self.exec_pending() && self.execd()
+    }
+
+    fn exec_pending(&self) -> bool {
+        self.exec_marks > self.exec_failures
+    }
+
     /// The slot can be reused: reaped and every channel closed.
     pub fn finished(&self) -> bool {
         self.status == Status::Reaped && !matches!(self.ctl, Ctl::Open(_)) && self.stdout.is_none() && self.stderr.is_none()
@@ -76,6 +99,12 @@ impl Child {
     /// Output may be read now: credit left, or the child is gone (§6.6).
     pub fn may_read_output(&self) -> bool {
         !self.execd() || self.flowcontrol != 0 || self.status == Status::Reaped
+    }
+
+    /// Its stdout is worth reading: not while an announced exec is still
+    /// undecided (the control channel tells which way it went).
+    pub fn may_read_stdout(&self) -> bool {
+        self.may_read_output() && !(self.exec_pending() && !self.execd())
     }
 }
 

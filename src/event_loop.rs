@@ -130,10 +130,12 @@ impl Process {
             if let Ctl::Open(fd) = &c.ctl {
                 add(fd.as_raw_fd(), libc::POLLIN, Source::Ctl(slot));
             }
-            if c.may_read_output() {
+            if c.may_read_stdout() {
                 if let Some(fd) = &c.stdout {
                     add(fd.as_raw_fd(), libc::POLLIN, Source::Stdout(slot));
                 }
+            }
+            if c.may_read_output() {
                 if let Some(fd) = &c.stderr {
                     add(fd.as_raw_fd(), libc::POLLIN, Source::Stderr(slot));
                 }
@@ -306,9 +308,15 @@ impl Process {
 
     fn read_ctl(&mut self, slot: usize) {
         let Some(c) = self.children.slots[slot].as_mut() else { return };
-        let Ctl::Open(fd) = &c.ctl else { return };
-        let mut b = [0u8; 1];
-        let n = unsafe { libc::read(fd.as_raw_fd(), b.as_mut_ptr().cast(), 1) };
+        let mut b = [0u8; 64];
+        let n = loop {
+            let Ctl::Open(fd) = &c.ctl else { return };
+            let n = unsafe { libc::read(fd.as_raw_fd(), b.as_mut_ptr().cast(), b.len()) };
+            if n <= 0 {
+                break n;
+            }
+            c.exec_failures += b[..n as usize].iter().filter(|&&x| x == children::EXEC_FAILED).count() as u32;
+        };
         if n < 0 && matches!(errno(), libc::EINTR | libc::EAGAIN) {
             return;
         }
@@ -325,15 +333,17 @@ impl Process {
     /// Read what a child wrote on stdout or stderr and pass it up.
     fn read_output(&mut self, slot: usize, kind: Kind) {
         let depth_limit = self.out.limit;
-        let opts = self.opts;
         let Some(c) = self.children.slots[slot].as_mut() else { return };
         let pid = c.pid as u32;
-        let framed = kind == Kind::Stdout && (!c.execd() || c.frames.pending());
-        let fdslot = if kind == Kind::Stdout { &mut c.stdout } else { &mut c.stderr };
-        let Some(fd) = fdslot.as_ref() else { return };
+        if kind == Kind::Stdout && !c.may_read_stdout() {
+            return;
+        }
+        let framed = kind == Kind::Stdout && !c.raw_stdout();
         let closed = if framed {
-            relay_frames(&mut c.frames, fd.as_fd(), pid, &mut self.out)
+            relay_frames(c, pid, &mut self.out)
         } else {
+            let fd = if kind == Kind::Stdout { &c.stdout } else { &c.stderr };
+            let Some(fd) = fd.as_ref() else { return };
             match self.out.read_stream(kind, pid, fd.as_fd(), depth_limit) {
                 Ok(0) => true,
                 Ok(_) => {
@@ -346,13 +356,20 @@ impl Process {
             }
         };
         if closed {
-            *fdslot = None;
-            let report = if kind == Kind::Stdout { opts.stdout_closed } else { opts.stderr_closed };
-            if report {
-                self.out.ctl(pid, if kind == Kind::Stdout { "stdout_closed" } else { "stderr_closed" });
-            }
-            self.reap_due = true;
+            self.close_output(slot, kind);
         }
+    }
+
+    /// Stop reading a child's stdout or stderr (`*_closed` if asked for).
+    fn close_output(&mut self, slot: usize, kind: Kind) {
+        let report = if kind == Kind::Stdout { self.opts.stdout_closed } else { self.opts.stderr_closed };
+        let Some(c) = self.children.slots[slot].as_mut() else { return };
+        let fdslot = if kind == Kind::Stdout { &mut c.stdout } else { &mut c.stderr };
+        if fdslot.take().is_some() && report {
+            let pid = c.pid as u32;
+            self.out.ctl(pid, if kind == Kind::Stdout { "stdout_closed" } else { "stderr_closed" });
+        }
+        self.reap_due = true;
     }
 
     /// Reap every child that has exited (§6.2), unless the caller asked to
@@ -414,31 +431,20 @@ impl Process {
         // A pipe holds at most a few chunks; a bound keeps a writer that
         // inherited it (a background grandchild) from holding us here.
         for _ in 0..64 {
-            let has_fd = self.children.slots[slot].as_ref().is_some_and(|c| {
-                if kind == Kind::Stdout { c.stdout.is_some() } else { c.stderr.is_some() }
-            });
-            if !has_fd {
-                return;
-            }
-            let before = self.out.len();
+            let progress = |p: &Self| {
+                let c = p.children.slots[slot].as_ref()?;
+                let open = if kind == Kind::Stdout { c.stdout.is_some() } else { c.stderr.is_some() };
+                open.then_some((p.out.len(), c.frames.total))
+            };
+            let Some(before) = progress(self) else { return };
             self.read_output(slot, kind);
-            if self.out.len() == before {
+            if progress(self) == Some(before) {
                 break;
             }
         }
         // Nothing more now: a writer that inherited the pipe may keep it
         // open forever, so stop listening, as the reference does.
-        let opts = self.opts;
-        if let Some(c) = self.children.slots[slot].as_mut() {
-            let pid = c.pid as u32;
-            let fdslot = if kind == Kind::Stdout { &mut c.stdout } else { &mut c.stderr };
-            if fdslot.take().is_some() {
-                let report = if kind == Kind::Stdout { opts.stdout_closed } else { opts.stderr_closed };
-                if report {
-                    self.out.ctl(pid, if kind == Kind::Stdout { "stdout_closed" } else { "stderr_closed" });
-                }
-            }
-        }
+        self.close_output(slot, kind);
     }
 
     // ---- output and exit -------------------------------------------------
@@ -453,6 +459,21 @@ impl Process {
         }
     }
 
+    /// About to exec: end our frames with the mark (see `EXEC_MARK`).
+    pub fn announce_exec(&mut self) {
+        if self.depth > 0 {
+            self.out.raw(&children::EXEC_MARK);
+        }
+        self.flush();
+    }
+
+    /// The exec failed: frames go on.
+    pub fn exec_failed(&self) {
+        if let (Some(ctl), true) = (&self.fdctl, self.depth > 0) {
+            let _ = crate::sys::fd::write_all(ctl.as_fd(), &[children::EXEC_FAILED]);
+        }
+    }
+
     /// End this control process: flush what can be flushed, send each child
     /// its shutdown signal together with everything it started (§6.8, §11),
     /// and exit with `status`.
@@ -463,11 +484,20 @@ impl Process {
     }
 }
 
-/// Relay complete frames from a child still in the event loop.
-/// Returns true when the pipe is finished (EOF, error, or a bad frame).
-fn relay_frames(frames: &mut FrameReader, fd: BorrowedFd<'_>, pid: u32, out: &mut Outbox) -> bool {
+/// Relay complete frames from a child still in the event loop, up to the
+/// mark of an exec. Returns true when the pipe is finished (EOF, error, or
+/// a bad frame).
+fn relay_frames(c: &mut Child, pid: u32, out: &mut Outbox) -> bool {
+    let Some(fd) = c.stdout.as_ref() else { return true };
+    let frames = &mut c.frames;
     for _ in 0..BATCH {
-        match frames.read_from(fd) {
+        match frames.read_from(fd.as_fd()) {
+            Ok(Read::Frame) if frames.frame() == children::EXEC_MARK => {
+                c.exec_marks += 1;
+                if c.exec_marks > c.exec_failures {
+                    return false;
+                }
+            }
             Ok(Read::Frame) => {
                 // Wrapped in a PROXY header the frame must still fit a frame.
                 if frames.frame().len() + 6 > crate::proto::frame::MAX_LEN {

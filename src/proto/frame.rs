@@ -64,6 +64,8 @@ pub enum Read {
 pub struct FrameReader {
     buf: Vec<u8>,
     have: usize,
+    /// Bytes read since creation.
+    pub total: u64,
 }
 
 impl Default for FrameReader {
@@ -74,7 +76,7 @@ impl Default for FrameReader {
 
 impl FrameReader {
     pub fn new() -> Self {
-        FrameReader { buf: vec![0; 2], have: 0 }
+        FrameReader { buf: vec![0; 2], have: 0, total: 0 }
     }
 
     /// Bytes still needed to complete the current frame.
@@ -112,6 +114,7 @@ impl FrameReader {
             return Ok(Read::Eof { truncated: self.have > 0 });
         }
         self.have += n as usize;
+        self.total += n as u64;
         if self.complete() {
             Ok(Read::Frame)
         } else {
@@ -223,6 +226,11 @@ impl Outbox {
                 let _ = self.term(None, Kind::Ctl, &Out::Atom(atom));
             }
         }
+    }
+
+    /// Bytes that are already a whole frame.
+    pub fn raw(&mut self, frame: &[u8]) {
+        self.buf.extend_from_slice(frame);
     }
 
     /// A frame relayed unchanged from child `pid` (it carries its own length).

@@ -46,7 +46,7 @@ fn ptr(v: &Option<Vec<*const libc::c_char>>) -> *const *const libc::c_char {
 /// Replace this process with a program. On success nothing returns: the
 /// parent sees the control channel close (§1.5). On failure the loop goes on.
 fn exec(p: &mut Process, run: impl FnOnce() -> libc::c_int) -> CallResult {
-    p.flush();
+    p.announce_exec();
     if p.depth > 0 {
         if let Some(ctl) = &p.fdctl {
             spawn::take_death_signal(ctl);
@@ -56,6 +56,7 @@ fn exec(p: &mut Process, run: impl FnOnce() -> libc::c_int) -> CallResult {
     spawn::become_subreaper(false);
     run();
     let e = nix::errno::Errno::last_raw();
+    p.exec_failed();
     spawn::become_subreaper(true);
     spawn::input_nonblocking(true);
     Err(Fail::Errno(e))
