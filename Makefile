@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 30
 CONFORMANCE = $(SHARED)/tools/wire_conformance.escript
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all setup build test test-fuzz test-rust test-erlang test-conformance test-dep demo bench clean
+.PHONY: all setup build test test-fuzz test-privileges test-rust test-erlang test-conformance test-dep demo bench clean
 
 all: build
 
@@ -16,7 +16,7 @@ setup:
 build: setup
 	rebar3 compile
 
-test: build test-rust test-erlang test-conformance test-dep test-fuzz
+test: build test-rust test-erlang test-conformance test-dep test-privileges test-fuzz
 	@echo "make test: all suites passed"
 
 test-rust: setup
@@ -36,6 +36,11 @@ test-conformance: build
 # alcove used as a rebar3 dependency of another application.
 test-dep: build
 	sh test/dep_app.sh
+
+# Privileged work driven by an unprivileged user: a setuid-root copy of the
+# port and `sudo -n` (root only; skipped with a reason otherwise).
+test-privileges: build
+	sh tests/privileges.sh priv/alcove
 
 demo: build
 	escript examples/demo.escript

@@ -31,10 +31,13 @@
 -define(CALLS_END, "%%% END GENERATED CALLS").
 
 %% Calls whose API functions are written by hand in alcove.erl because the
-%% documented arguments do not map one to one onto the wire arguments:
-%% setns(Drv, [Pids,] NsPath) takes a /proc namespace path, while the wire
-%% call takes (Fd, NsType); both forms share the arity 3.
-hand_written() -> [setns].
+%% documented arguments do not map one to one onto the wire arguments, so
+%% that the generated arities would clash with the documented ones:
+%% - mount(Drv, [Pids,] Source, Target, FSType, Flags, Data) has no
+%%   Options argument (the wire call has 6 arguments);
+%% - setns(Drv, [Pids,] NsPath) takes a /proc namespace path, while the
+%%   wire call takes (Fd, NsType).
+hand_written() -> [mount, setns].
 
 main(Args) ->
     Root = filename:dirname(filename:dirname(filename:absname(escript:script_name()))),

@@ -47,7 +47,7 @@
 -export([start/0, start/1, start_link/0, start_link/1, stop/1]).
 -export([call/5, stdin/3, get_option/3, set_option/4, emulated_options/0]).
 -export([progname/0, argv/1]).
--export([init/1, handle_call/3, handle_cast/2, handle_info/2,
+-export([init_it/2, init/1, handle_call/3, handle_cast/2, handle_info/2,
          terminate/2, code_change/3]).
 
 -export_type([option/0, pids/0]).
@@ -75,7 +75,7 @@
 
 -record(state, {
           owner :: pid(),
-          port :: port(),
+          port :: port() | undefined,
           %% process blocked reading the fdctl FIFO (section 3.4)
           fdctl :: pid() | undefined,
           %% true once the port has called exec: output is passed on unparsed
@@ -124,7 +124,7 @@ start() ->
 %% port exits or stays silent instead of completing the handshake.
 -spec start([option()]) -> {ok, pid()} | {error, term()}.
 start(Options) ->
-    gen_server:start(?MODULE, {self(), Options}, []).
+    proc_lib:start(?MODULE, init_it, [self(), Options]).
 
 %% @equiv start_link([])
 -spec start_link() -> {ok, pid()} | {error, term()}.
@@ -134,7 +134,7 @@ start_link() ->
 %% @doc Like {@link start/1}, and links the driver to the caller.
 -spec start_link([option()]) -> {ok, pid()} | {error, term()}.
 start_link(Options) ->
-    gen_server:start_link(?MODULE, {self(), Options}, []).
+    proc_lib:start_link(?MODULE, init_it, [self(), Options]).
 
 %% @doc Stop the driver: closes the port, which ends the port process and
 %% signals its exec'd children (their `signaloneof' signal).
@@ -229,6 +229,20 @@ argv(Options) ->
 %%====================================================================
 %% gen_server callbacks
 %%====================================================================
+
+%% @private
+%% Started with proc_lib rather than gen_server:start so that a failed
+%% handshake returns {error, Reason} from start/1 while the driver exits
+%% normally: no crash report, and no exit signal for the caller of
+%% start_link/1.
+init_it(Owner, Options) ->
+    case init({Owner, Options}) of
+        {ok, State} ->
+            proc_lib:init_ack({ok, self()}),
+            gen_server:enter_loop(?MODULE, [], State);
+        {stop, Reason} ->
+            proc_lib:init_ack({error, Reason})
+    end.
 
 %% @private
 init({Owner, Options}) ->

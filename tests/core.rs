@@ -362,3 +362,51 @@ fn large_stdout_arrives_complete_and_in_order() {
     assert_eq!(got.len(), want.len());
     assert!(got == want, "stream differs");
 }
+
+#[test]
+fn frames_left_by_an_exiting_child_stay_frames() {
+    // A middle process relays its exec'd child's output and exits while
+    // its own parent has not read all of it yet: what is left in the pipe
+    // is still frames, relayed with their paths.
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let g = p.fork(&[c]);
+    p.sh(&[c, g], "head -c 200000 /dev/zero | tr '\\0' x; sleep 30");
+    // let the output pile up in c's pipe to the root
+    std::thread::sleep(Duration::from_millis(300));
+    p.send(&wrap(&[c], &call_frame(call_nr("exit"), &encode(&tuple(vec![int(0)])))));
+    let mut got = 0;
+    loop {
+        match p.expect(|m| m.path().first() == Some(&c)) {
+            Msg::Stdout(path, d) => {
+                assert_eq!(path, vec![c, g], "output of the grandchild keeps its path");
+                assert!(d.iter().all(|&b| b == b'x'));
+                got += d.len();
+            }
+            Msg::Event(path, t) if path == vec![c] => {
+                assert_eq!(t, tuple(vec![atom("exit_status"), int(0)]));
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(got > 0);
+}
+
+#[test]
+fn frames_written_just_before_exec_stay_frames() {
+    // Replies queued before an exec are frames; the program's output after it is raw.
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let mut batch = Vec::new();
+    for _ in 0..50 {
+        batch.extend_from_slice(&wrap(&[c], &call_frame(36, &[0x83, 0x68, 0x00])));
+    }
+    let argv = encode(&tuple(vec![charlist("/bin/echo"), list(vec![charlist("echo"), charlist("hello")])]));
+    batch.extend_from_slice(&wrap(&[c], &call_frame(call_nr("execvp"), &argv)));
+    p.send(&batch);
+    for _ in 0..50 {
+        assert_eq!(p.expect(|m| matches!(m, Msg::Call(..))), Msg::Call(vec![c], int(c as i32)));
+    }
+    assert_eq!(p.stdout(&[c], 6), b"hello\n");
+}
