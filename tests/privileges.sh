@@ -187,7 +187,7 @@ run(Mode, Progname, Ctldir, Jail, Uid) ->
 gone(_, 0) -> false;
 gone(Pid, N) ->
     case file:read_file("/proc/" ++ Pid ++ "/stat") of
-        {error, enoent} -> true;
+        {error, E} when E =:= enoent; E =:= esrch -> true;
         {ok, B} ->
             %% a zombie is gone too, waiting for its parent
             case string:split(binary_to_list(B), ") ", trailing) of
