@@ -49,9 +49,8 @@ setlimits(Drv, Child) ->
     % Disable creation of files
     ok = alcove:setrlimit(Drv, [Child], RLIMIT_FSIZE,
                           #alcove_rlimit{cur = 0, max = 0}),
-    % As few descriptors as an alcove process accepts (6 with no children)
     ok = alcove:setrlimit(Drv, [Child], RLIMIT_NOFILE,
-                          #alcove_rlimit{cur = 6, max = 6}),
+                          #alcove_rlimit{cur = 0, max = 0}),
     % Limit to one process
     ok = alcove:setrlimit(Drv, [Child], RLIMIT_NPROC,
                           #alcove_rlimit{cur = 1, max = 1}).

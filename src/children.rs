@@ -2,12 +2,13 @@
 
 use crate::proto::frame::FrameReader;
 use std::collections::VecDeque;
+use crate::poller::{Watched, IN, OUT};
 use std::os::fd::{AsRawFd, OwnedFd};
 
 /// The parent's end of a child's control channel (cpid's `fdctl` field).
 pub enum Ctl {
     /// Open: the child is still running the event loop.
-    Open(OwnedFd),
+    Open(Watched),
     /// The child exec'd or exited: reported as -2.
     Execd,
     /// Closed for another reason: reported as -1.
@@ -20,6 +21,35 @@ pub enum Ctl {
 /// child says `EXEC_FAILED` on its control channel and frames go on.
 pub const EXEC_MARK: [u8; 4] = [0, 2, 0xFF, 0xFF];
 pub const EXEC_FAILED: u8 = b'F';
+
+/// A child's channels, as the event loop tells their events apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Ctl = 0,
+    Stdout = 1,
+    Stderr = 2,
+    Stdin = 3,
+}
+
+impl Channel {
+    /// The epoll token of a channel: slot, pid (so that a reused slot is
+    /// not mistaken for its former occupant) and channel.
+    pub fn token(slot: usize, pid: libc::pid_t, ch: Channel) -> u64 {
+        (slot as u64) << 40 | (pid as u32 as u64) << 8 | ch as u64
+    }
+
+    /// Slot, pid and channel of a token; `None` for other tokens.
+    pub fn of(token: u64) -> Option<(usize, libc::pid_t, Channel)> {
+        let ch = match token & 0xFF {
+            0 => Channel::Ctl,
+            1 => Channel::Stdout,
+            2 => Channel::Stderr,
+            3 => Channel::Stdin,
+            _ => return None,
+        };
+        Some(((token >> 40) as usize, (token >> 8) as u32 as libc::pid_t, ch))
+    }
+}
 
 /// How far a child has got in dying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,9 +66,9 @@ pub struct Child {
     /// Signal sent when this process shuts down (§6.8); 0: none.
     pub signaloneof: i32,
     pub ctl: Ctl,
-    pub stdin: Option<OwnedFd>,
-    pub stdout: Option<OwnedFd>,
-    pub stderr: Option<OwnedFd>,
+    pub stdin: Option<Watched>,
+    pub stdout: Option<Watched>,
+    pub stderr: Option<Watched>,
     /// Frames being read from a child that still runs the event loop.
     pub frames: FrameReader,
     /// Input accepted for the child but not yet written to its stdin (§11).
@@ -52,20 +82,42 @@ pub struct Child {
 }
 
 impl Child {
-    pub fn new(pid: libc::pid_t, ctl: OwnedFd, stdin: OwnedFd, stdout: OwnedFd, stderr: OwnedFd, flowcontrol: i32, signaloneof: i32) -> Child {
-        Child {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(slot: usize, pid: libc::pid_t, ctl: OwnedFd, stdin: OwnedFd, stdout: OwnedFd, stderr: OwnedFd, flowcontrol: i32, signaloneof: i32) -> Child {
+        let watch = |fd, ch| Watched::new(fd, Channel::token(slot, pid, ch));
+        let mut c = Child {
             pid,
             flowcontrol,
             signaloneof,
-            ctl: Ctl::Open(ctl),
-            stdin: Some(stdin),
-            stdout: Some(stdout),
-            stderr: Some(stderr),
+            ctl: Ctl::Open(watch(ctl, Channel::Ctl)),
+            stdin: Some(watch(stdin, Channel::Stdin)),
+            stdout: Some(watch(stdout, Channel::Stdout)),
+            stderr: Some(watch(stderr, Channel::Stderr)),
             frames: FrameReader::new(),
             queue: VecDeque::new(),
             status: Status::Running,
             exec_marks: 0,
             exec_failures: 0,
+        };
+        c.sync();
+        c
+    }
+
+    /// Watch each channel for what the child's state calls for.
+    pub fn sync(&mut self) {
+        let (out, err) = (self.may_read_stdout(), self.may_read_output());
+        if let Ctl::Open(w) = &mut self.ctl {
+            w.want(IN);
+        }
+        if let Some(w) = &mut self.stdout {
+            w.want(if out { IN } else { 0 });
+        }
+        if let Some(w) = &mut self.stderr {
+            w.want(if err { IN } else { 0 });
+        }
+        let pending = !self.queue.is_empty();
+        if let Some(w) = &mut self.stdin {
+            w.want(if pending { OUT } else { 0 });
         }
     }
 
@@ -108,7 +160,7 @@ impl Child {
     }
 }
 
-pub fn raw(fd: &Option<OwnedFd>) -> i32 {
+pub fn raw(fd: &Option<Watched>) -> i32 {
     fd.as_ref().map_or(-1, |f| f.as_raw_fd())
 }
 
@@ -139,12 +191,22 @@ impl Table {
         self.slots.iter().position(|s| s.as_ref().is_some_and(|c| c.pid == pid))
     }
 
-    /// Put `child` in the first free slot.
-    pub fn insert(&mut self, child: Child) {
-        match self.slots.iter().position(Option::is_none) {
-            Some(i) => self.slots[i] = Some(child),
-            None => self.slots.push(Some(child)),
+    /// The slot the next child goes in: the first free one.
+    pub fn free_slot(&self) -> usize {
+        self.slots.iter().position(Option::is_none).unwrap_or(self.slots.len())
+    }
+
+    /// Put `child` in `slot` (from [`Table::free_slot`]).
+    pub fn insert(&mut self, slot: usize, child: Child) {
+        if slot == self.slots.len() {
+            self.slots.push(None);
         }
+        self.slots[slot] = Some(child);
+    }
+
+    /// Bring every child's watched events up to date.
+    pub fn sync(&mut self) {
+        self.iter_mut().for_each(Child::sync);
     }
 
     /// Free the slots of children that are completely gone.
@@ -161,7 +223,7 @@ impl Table {
 
     /// Take the fd numbered `fd` out of the table, if a child's channel
     /// has it; the field then reads -1 (closed).
-    pub fn take_fd(&mut self, fd: i32) -> Option<OwnedFd> {
+    pub fn take_fd(&mut self, fd: i32) -> Option<Watched> {
         for c in self.iter_mut() {
             if raw(&c.stdin) == fd {
                 c.queue.clear();

@@ -2,7 +2,8 @@
 //! from the parent, dispatch, then replies, events and children's output out.
 
 use crate::calls::{CALLS, NCALLS};
-use crate::children::{self, Child, Ctl, Status, Table};
+use crate::children::{self, Channel, Child, Ctl, Status, Table};
+use crate::poller::Poller;
 use crate::options::Options;
 use crate::proto::etf::{self, Out, Term};
 use crate::proto::frame::{FrameReader, Kind, Outbox, Read};
@@ -30,20 +31,15 @@ pub struct Process {
     pub fdctl: Option<OwnedFd>,
     /// Set in a newly forked child: the rest of the parent's wake-up is not ours.
     pub forked: bool,
+    pub poller: Poller,
     /// A SIGCHLD (or a closed channel) says some child may be waitable.
     reap_due: bool,
 }
 
-/// Which fd of which child a poll entry stands for.
-#[derive(Clone, Copy)]
-enum Source {
-    Input,
-    Signals,
-    Ctl(usize),
-    Stdout(usize),
-    Stderr(usize),
-    Stdin(usize),
-}
+/// epoll tokens of our own input and signal pipe (children's channels
+/// have tokens from `Channel::token`, whose low byte is below these).
+const INPUT: u64 = 0xFE;
+const SIGNALS: u64 = 0xFF;
 
 fn stdin_fd() -> BorrowedFd<'static> {
     unsafe { BorrowedFd::borrow_raw(0) }
@@ -58,8 +54,12 @@ fn errno() -> i32 {
 }
 
 impl Process {
-    pub fn new(depth: u32, opts: Options, sigpipe: SelfPipe, fdctl: Option<OwnedFd>) -> Process {
-        Process {
+    pub fn new(depth: u32, opts: Options, sigpipe: SelfPipe, fdctl: Option<OwnedFd>) -> std::io::Result<Process> {
+        let poller = Poller::new()?;
+        poller.add(stdin_fd(), INPUT)?;
+        poller.add(sigpipe.read.as_fd(), SIGNALS)?;
+        Ok(Process {
+            poller,
             depth,
             opts,
             filter_self: [0; 16],
@@ -72,37 +72,54 @@ impl Process {
             fdctl,
             forked: false,
             reap_due: false,
-        }
+        })
+    }
+
+    /// In a new child: a fresh epoll instance and signal pipe, watching the
+    /// new stdin. The parent's instance must be let go of before anything
+    /// of the parent's is closed (see `poller`).
+    pub fn rewatch(&mut self) -> std::io::Result<()> {
+        self.poller = Poller::new()?;
+        self.sigpipe = SelfPipe::new()?;
+        self.poller.add(stdin_fd(), INPUT)?;
+        self.poller.add(self.sigpipe.read.as_fd(), SIGNALS)
     }
 
     /// Run the loop until this process exits.
     pub fn run(&mut self) -> ! {
-        let mut fds: Vec<libc::pollfd> = Vec::new();
-        let mut sources: Vec<Source> = Vec::new();
+        let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 64];
         loop {
             self.forked = false;
-            self.poll_set(&mut fds, &mut sources);
-            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
-            if n < 0 {
-                match errno() {
-                    libc::EINTR | libc::EAGAIN => continue,
-                    e => self.terminate(e),
-                }
-            }
-            for (pfd, &src) in fds.iter().zip(sources.iter()) {
-                if pfd.revents == 0 {
-                    continue;
-                }
-                match src {
-                    Source::Input => self.read_input(),
-                    Source::Signals => self.read_signals(),
-                    Source::Ctl(slot) => self.read_ctl(slot),
-                    Source::Stdout(slot) => self.read_output(slot, Kind::Stdout),
-                    Source::Stderr(slot) => self.read_output(slot, Kind::Stderr),
-                    Source::Stdin(slot) => self.write_queued(slot),
-                }
-                if self.forked {
-                    break;
+            let n = match self.poller.wait(&mut events) {
+                Ok(n) => n,
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EINTR) | Some(libc::EAGAIN)) => continue,
+                Err(e) => self.terminate(e.raw_os_error().unwrap_or(libc::EIO)),
+            };
+            for ev in &events[..n] {
+                match ev.u64 {
+                    INPUT => {
+                        self.read_input();
+                        if self.forked {
+                            break;
+                        }
+                        self.children.sync();
+                    }
+                    SIGNALS => self.read_signals(),
+                    token => {
+                        let Some((slot, pid, ch)) = Channel::of(token) else { continue };
+                        if !self.children.slots.get(slot).is_some_and(|c| c.as_ref().is_some_and(|c| c.pid == pid)) {
+                            continue;
+                        }
+                        match ch {
+                            Channel::Ctl => self.read_ctl(slot),
+                            Channel::Stdout => self.read_output(slot, Kind::Stdout),
+                            Channel::Stderr => self.read_output(slot, Kind::Stderr),
+                            Channel::Stdin => self.write_queued(slot),
+                        }
+                        if let Some(c) = self.children.slots[slot].as_mut() {
+                            c.sync();
+                        }
+                    }
                 }
             }
             if self.forked {
@@ -110,39 +127,10 @@ impl Process {
             }
             if self.reap_due {
                 self.reap();
+                self.children.sync();
             }
             self.children.release_finished();
             self.flush();
-        }
-    }
-
-    fn poll_set(&self, fds: &mut Vec<libc::pollfd>, sources: &mut Vec<Source>) {
-        fds.clear();
-        sources.clear();
-        let mut add = |fd: i32, events: libc::c_short, src: Source| {
-            fds.push(libc::pollfd { fd, events, revents: 0 });
-            sources.push(src);
-        };
-        add(0, libc::POLLIN, Source::Input);
-        add(self.sigpipe.read.as_raw_fd(), libc::POLLIN, Source::Signals);
-        for (slot, c) in self.children.slots.iter().enumerate() {
-            let Some(c) = c else { continue };
-            if let Ctl::Open(fd) = &c.ctl {
-                add(fd.as_raw_fd(), libc::POLLIN, Source::Ctl(slot));
-            }
-            if c.may_read_stdout() {
-                if let Some(fd) = &c.stdout {
-                    add(fd.as_raw_fd(), libc::POLLIN, Source::Stdout(slot));
-                }
-            }
-            if c.may_read_output() {
-                if let Some(fd) = &c.stderr {
-                    add(fd.as_raw_fd(), libc::POLLIN, Source::Stderr(slot));
-                }
-            }
-            if let (Some(fd), false) = (&c.stdin, c.queue.is_empty()) {
-                add(fd.as_raw_fd(), libc::POLLOUT, Source::Stdin(slot));
-            }
         }
     }
 

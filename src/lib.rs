@@ -8,6 +8,7 @@ pub mod constants;
 pub mod errno;
 pub mod event_loop;
 pub mod options;
+pub mod poller;
 pub mod proto;
 pub mod signals;
 pub mod spawn;

@@ -106,7 +106,10 @@ fn main() {
         Err(e) => std::process::exit(e as i32),
     };
     let depth = sw.depth.unwrap_or(0);
-    let mut p = Process::new(depth, Options::new(maxchild), sigpipe, fdctl);
+    let mut p = match Process::new(depth, Options::new(maxchild), sigpipe, fdctl) {
+        Ok(p) => p,
+        Err(e) => std::process::exit(e.raw_os_error().unwrap_or(libc::EIO)),
+    };
     spawn::become_subreaper(true);
     // The greeting goes out alone, before anything else (§3.3).
     let mut hello = Outbox::new(depth);

@@ -4,7 +4,7 @@ use crate::children::{Child, Status, Table};
 use crate::event_loop::Process;
 use crate::proto::frame::{FrameReader, Outbox};
 use crate::proto::Fail;
-use crate::signals::{self, SelfPipe};
+use crate::signals;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 use nix::unistd::pipe2;
@@ -87,7 +87,8 @@ pub fn spawn(p: &mut Process, flags: i32) -> Result<libc::pid_t, Fail> {
         set_nonblock(fd.as_raw_fd(), true);
     }
     let (fc, soe) = (p.opts.flowcontrol, p.opts.signaloneof);
-    p.children.insert(Child::new(pid, ctl_parent, in_w, out_r, err_r, fc, soe));
+    let slot = p.children.free_slot();
+    p.children.insert(slot, Child::new(slot, pid, ctl_parent, in_w, out_r, err_r, fc, soe));
     Ok(pid)
 }
 
@@ -98,12 +99,12 @@ fn become_child(p: &mut Process, parent: libc::pid_t, ctl: OwnedFd, stdin: Owned
         unsafe { libc::dup2(fd.as_raw_fd(), target) };
     }
     drop((stdin, stdout, stderr));
+    // Our own epoll instance first: only then may the parent's channels go.
+    if let Err(e) = p.rewatch() {
+        unsafe { libc::_exit(e.raw_os_error().unwrap_or(libc::EIO)) };
+    }
     p.children = Table::default();
     p.fdctl = Some(ctl);
-    p.sigpipe = match SelfPipe::new() {
-        Ok(s) => s,
-        Err(e) => unsafe { libc::_exit(e as i32) },
-    };
     p.depth += 1;
     p.out = Outbox::new(p.depth);
     p.input = FrameReader::new();
@@ -128,7 +129,7 @@ pub fn set_death_signal(sig: i32) {
 /// The parent keeps a child's death signal in step with `setcpid(Pid,
 /// signaloneof, N)`: it writes N on the control channel, which the child
 /// otherwise never reads; the child takes the latest value before it execs.
-pub fn tell_death_signal(ctl: &OwnedFd, sig: i32) {
+pub fn tell_death_signal(ctl: &impl AsFd, sig: i32) {
     let b = [sig.clamp(0, 255) as u8];
     let _ = crate::sys::fd::write_some(ctl.as_fd(), &b);
 }

@@ -410,3 +410,25 @@ fn frames_written_just_before_exec_stay_frames() {
     }
     assert_eq!(p.stdout(&[c], 6), b"hello\n");
 }
+
+#[test]
+fn nofile_limit_protects_only_existing_children() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let lim = |n: i32| tuple(vec![atom("alcove_rlimit"), int(n), int(n)]);
+    // with a child of its own, c needs room for that child's channels
+    let g = p.fork(&[c]);
+    assert_eq!(p.call(&[c], "setrlimit", vec![atom("rlimit_nofile"), lim(11)]), error("einval"));
+    p.send_call(&[c, g], call_nr("exit"), &encode(&tuple(vec![int(0)])));
+    p.exit_event(&[c, g]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while p.call(&[c], "cpid", vec![]) != nil() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // with none, a sandbox may forbid every new descriptor, and keeps serving
+    assert_eq!(p.call(&[c], "setrlimit", vec![atom("rlimit_nofile"), lim(0)]), ok());
+    assert_eq!(p.call(&[c], "getopt", vec![atom("maxchild")]), int(0));
+    assert_eq!(p.call(&[c], "fork", vec![]), error("eagain"));
+    assert_eq!(p.call(&[c], "open", vec![charlist("/"), nil(), int(0)]), error("emfile"));
+    assert_eq!(p.call(&[c], "getpid", vec![]), int(c as i32));
+}

@@ -18,8 +18,8 @@ pub fn getrlimit(_p: &mut Process, a: &[Term]) -> CallResult {
     Ok(Out::ok_with(record(rl.rlim_cur, rl.rlim_max)))
 }
 
-/// setrlimit(2). Lowering RLIMIT_NOFILE below what the children's fds need
-/// is refused, and `maxchild` shrinks to fit the new limit (§4.6).
+/// setrlimit(2). Lowering RLIMIT_NOFILE below what existing children's fds
+/// need is refused, and `maxchild` shrinks to fit the new limit (§4.6).
 pub fn setrlimit(p: &mut Process, a: &[Term]) -> CallResult {
     let resource = args::constant(&a[0], &constants::RLIMIT)?;
     let (cur, max) = match &a[1] {
@@ -29,7 +29,10 @@ pub fn setrlimit(p: &mut Process, a: &[Term]) -> CallResult {
         _ => return Err(Fail::Badarg),
     };
     let nofile = resource == libc::RLIMIT_NOFILE as i32;
-    if nofile && (cur as i128 <= p.children.max_fd() as i128 || cur < 6 * p.children.len() as u64 + 6) {
+    // The children's channels must stay usable; with no child any limit
+    // goes (a sandbox may forbid every new file: RLIMIT_NOFILE 0).
+    let children = p.children.len() as u64;
+    if nofile && children > 0 && (cur as i128 <= p.children.max_fd() as i128 || cur < 6 * children + 6) {
         return Err(Fail::Errno(libc::EINVAL));
     }
     let rl = libc::rlimit { rlim_cur: cur, rlim_max: max };
