@@ -156,7 +156,7 @@ impl Child {
     /// Its stdout is worth reading: not while an announced exec is still
     /// undecided (the control channel tells which way it went).
     pub fn may_read_stdout(&self) -> bool {
-        self.may_read_output() && !(self.exec_pending() && !self.execd())
+        self.may_read_output() && (!self.exec_pending() || self.execd())
     }
 }
 
@@ -173,6 +173,10 @@ pub struct Table {
 impl Table {
     pub fn len(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.iter().all(Option::is_none)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Child> {

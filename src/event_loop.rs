@@ -107,7 +107,8 @@ impl Process {
                     SIGNALS => self.read_signals(),
                     token => {
                         let Some((slot, pid, ch)) = Channel::of(token) else { continue };
-                        if !self.children.slots.get(slot).is_some_and(|c| c.as_ref().is_some_and(|c| c.pid == pid)) {
+                        let current = self.children.slots.get(slot).and_then(Option::as_ref);
+                        if current.map(|c| c.pid) != Some(pid) {
                             continue;
                         }
                         match ch {

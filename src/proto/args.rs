@@ -219,7 +219,7 @@ mod tests {
                 v.extend_from_slice(&[108, 0, 0, 0, 1]);
             }
             v.push(106);
-            v.extend(std::iter::repeat(106).take(levels));
+            v.extend(std::iter::repeat_n(106, levels));
             v
         };
         assert!(iodata(&arg(&nest(16)), 10).is_ok());

@@ -339,10 +339,7 @@ mod tests {
         for _ in 0..100 {
             deep.extend_from_slice(&[108, 0, 0, 0, 1]);
         }
-        deep.push(106);
-        for _ in 0..100 {
-            deep.push(106);
-        }
+        deep.extend([106; 101]);
         assert_eq!(decode(&deep), Err(Malformed));
     }
 

@@ -101,6 +101,10 @@ impl Cstruct {
         self.len
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// The laid-out bytes as they are now, real pointer values included.
     pub fn raw(&self) -> &[u8] {
         &self.buf[..self.len]

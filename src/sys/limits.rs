@@ -32,7 +32,7 @@ pub fn setrlimit(p: &mut Process, a: &[Term]) -> CallResult {
     // The children's channels must stay usable; with no child any limit
     // goes (a sandbox may forbid every new file: RLIMIT_NOFILE 0).
     let children = p.children.len() as u64;
-    if nofile && children > 0 && (cur as i128 <= p.children.max_fd() as i128 || cur < 6 * children + 6) {
+    if nofile && !p.children.is_empty() && (cur as i128 <= p.children.max_fd() as i128 || cur < 6 * children + 6) {
         return Err(Fail::Errno(libc::EINVAL));
     }
     let rl = libc::rlimit { rlim_cur: cur, rlim_max: max };

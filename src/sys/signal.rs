@@ -13,7 +13,7 @@ pub fn sigaction(p: &mut Process, a: &[Term]) -> CallResult {
     let sig = args::constant(&a[0], &constants::SIGNAL)?;
     let new = match &a[1] {
         Term::Nil => None,
-        Term::Binary(b) if b.is_empty() => None,
+        Term::Binary([]) => None,
         Term::Atom(h) => Some(match h.as_slice() {
             b"sig_dfl" => Disposition::Default,
             b"sig_ign" => Disposition::Ignore,

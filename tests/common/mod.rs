@@ -328,7 +328,7 @@ pub fn decode_frame(frame: &[u8], mut path: Vec<u32>) -> Msg {
     let pid = || u32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
     let term = || Term::decode(&frame[4..]).expect("reply ETF");
     match kind {
-        1 | 2 | 3 => {
+        1..=3 => {
             path.push(pid());
             match kind {
                 1 => Msg::Stdout(path, frame[8..].to_vec()),
