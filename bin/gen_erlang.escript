@@ -154,19 +154,281 @@ api(Text, Calls) ->
     replace_between(T1, ?CALLS_BEGIN, ?CALLS_END, lists:join("\n", Functions)).
 
 function(Nr, Name, Arity) ->
-    Args = [[$A, $r, $g | integer_to_list(I)] || I <- lists:seq(1, Arity)],
+    {Doc, Args, Return} = spec(Name, Arity),
+    Names = [N || {N, _} <- Args],
+    Types = [T || {_, T} <- Args],
     Q = quote(Name),
     io_lib:format(
-      "%% @doc Call `~s' (call number ~b) in the port process.~n"
       "%% @equiv ~s(Drv, []~s)~n"
+      "-spec ~s(pid()~s) ->~n          ~s.~n"
       "~s(Drv~s) ->~n"
       "    ~s(Drv, []~s).~n"
       "~n"
-      "%% @doc Call `~s' (call number ~b) in the process at fork path `Pids'.~n"
+      "~s"
+      "-spec ~s(pid(), fork_path()~s) ->~n          ~s.~n"
       "~s(Drv, Pids~s) ->~n"
       "    call(Drv, Pids, ~s, [~s]).~n",
-      [Name, Nr, Q, comma_args(Args), Q, comma_args(Args), Q, comma_args(Args),
-       Name, Nr, Q, comma_args(Args), Q, lists:join(", ", Args)]).
+      [Q, comma_args(Names),
+       Q, comma_args(Types), Return,
+       Q, comma_args(Names), Q, comma_args(Names),
+       doc_comment(io_lib:format("~s. Runs in the process at fork path `Pids' "
+                                 "(call number ~b).", [Doc, Nr])),
+       Q, comma_args(Types), Return,
+       Q, comma_args(Names), Q, lists:join(", ", Names)]).
+
+%% An edoc comment, wrapped before column 80.
+doc_comment(Text) ->
+    Words = string:lexemes(lists:flatten(Text), " "),
+    Lines = wrap_words(Words, "%% @doc", []),
+    [[L, "\n"] || L <- Lines].
+
+wrap_words([], Line, Acc) ->
+    lists:reverse([Line | Acc]);
+wrap_words([W | Rest], Line, Acc) when length(Line) + 1 + length(W) > 79 ->
+    wrap_words(Rest, "%% " ++ W, [Line | Acc]);
+wrap_words([W | Rest], Line, Acc) ->
+    wrap_words(Rest, Line ++ " " ++ W, Acc).
+
+%% The documentation, argument names and types, and return type of each
+%% call, as the alcove module exports it (after the translations of
+%% alcove:call/5). Types refer to the types exported by alcove.
+spec(Name, Arity) ->
+    case lists:keyfind(Name, 1, specs()) of
+        {Name, Doc, Args, Return} when length(Args) =:= Arity ->
+            {Doc, Args, Return};
+        {Name, _, _, _} ->
+            fail("gen_erlang: the spec of ~s does not have ~b arguments", [Name, Arity]);
+        false ->
+            fail("gen_erlang: no spec for ~s/~b: add it to specs()", [Name, Arity])
+    end.
+
+-define(OK, "ok | {error, posix()}").
+
+specs() ->
+    Path = {"Path", "iodata()"},
+    FD = {"FD", "fd()"},
+    Mode = {"Mode", "mode()"},
+    Symbol = {"Symbol", "atom()"},
+    Constant = "non_neg_integer() | unknown",
+    Undef = " Not available on Linux: raises `error:undef'",
+    [{alloc, "Allocate a C structure described by `Cstruct' and return the raw buffer and "
+             "the structure read back (a test helper for the cstruct arguments of ioctl, "
+             "prctl, ptrace and seccomp)",
+      [{"Cstruct", "cstruct()"}], "{ok, binary(), cstruct()}"},
+     {cap_constant, "Capsicum constant (FreeBSD)." ++ Undef, [Symbol], Constant},
+     {cap_enter, "cap_enter(2): enter capability mode (FreeBSD)." ++ Undef, [], ?OK},
+     {cap_fcntls_get, "cap_fcntls_get(2) (FreeBSD)." ++ Undef, [FD],
+      "{ok, integer()} | {error, posix()}"},
+     {cap_fcntls_limit, "cap_fcntls_limit(2) (FreeBSD)." ++ Undef,
+      [FD, {"Rights", "constant()"}], ?OK},
+     {cap_getmode, "cap_getmode(2) (FreeBSD)." ++ Undef, [], "{ok, 0 | 1} | {error, posix()}"},
+     {cap_ioctls_limit, "cap_ioctls_limit(2) (FreeBSD)." ++ Undef,
+      [FD, {"Ioctls", "constant()"}], ?OK},
+     {cap_rights_limit, "cap_rights_limit(2) (FreeBSD)." ++ Undef,
+      [FD, {"Rights", "constant()"}], ?OK},
+     {chdir, "chdir(2): change the current working directory", [Path], ?OK},
+     {chmod, "chmod(2): change file permissions", [Path, Mode], ?OK},
+     {chown, "chown(2): change file ownership",
+      [Path, {"Owner", "uid_t()"}, {"Group", "gid_t()"}], ?OK},
+     {chroot, "chroot(2): change the root directory", [Path], ?OK},
+     {clearenv, "clearenv(3): empty the environment", [], ?OK},
+     {clone, "clone(2) (Linux): create a process in new namespaces; `Flags' is an "
+             "integer (see define/2,3) or a list of `clone_*' names",
+      [{"Flags", "flags()"}], "{ok, os_pid()} | {error, posix()}"},
+     {clone_constant, "The value of a clone(2) flag (`clone_newns', ...), or `unknown'",
+      [Symbol], Constant},
+     {close, "close(2): close a file descriptor", [FD], ?OK},
+     {connect, "connect(2): connect a socket; `Sockaddr' is a cstruct holding a struct "
+               "sockaddr, `[]' passes NULL",
+      [FD, {"Sockaddr", "[] | cstruct()"}], ?OK},
+     {cpid, "The child table: one record per child", [], "[#alcove_pid{}]"},
+     {environ, "environ(7): the environment, as `<<\"NAME=value\">>' binaries",
+      [], "[binary()]"},
+     {errno_id, "The name of an errno value (`2' is `enoent'), or `unknown'",
+      [{"Errno", "integer()"}], "posix() | unknown"},
+     {execve, "execve(2): replace the process image, with the environment `Env'; "
+              "`ok' once the process has called exec",
+      [{"Arg0", "iodata()"}, {"Argv", "[iodata()]"}, {"Env", "[iodata()]"}], ?OK},
+     {execvp, "execvp(3): replace the process image, searching PATH; `ok' once the "
+              "process has called exec",
+      [{"Arg0", "iodata()"}, {"Argv", "[iodata()]"}], ?OK},
+     {exit, "exit(3): end the process with status `Status'; `ok' once it has exited",
+      [{"Status", "int32_t()"}], "ok"},
+     {fcntl, "fcntl(2): `Cmd' is an integer or an `f_*' name; returns the fcntl result",
+      [FD, {"Cmd", "constant()"}, {"Arg", "int64_t()"}], "{ok, int64_t()} | {error, posix()}"},
+     {fcntl_constant, "The value of a fcntl(2) command or flag (`f_getfd', ...), or `unknown'",
+      [Symbol], Constant},
+     {fexecve, "fexecve(3): execute the program open at `FD'; `ok' once the process "
+               "has called exec",
+      [FD, {"Argv", "[iodata()]"}, {"Env", "[iodata()]"}], ?OK},
+     {file_constant, "The value of an open(2) flag (`o_rdonly', ...), or `unknown'",
+      [Symbol], Constant},
+     {filter, "Refuse calls: `Self' (calls this process refuses) and `Sub' (calls its "
+              "future children refuse) are bit sets built by filter/1; refused calls "
+              "raise `error:undef'",
+      [{"Self", "binary()"}, {"Sub", "binary()"}], "ok"},
+     {fork, "fork(2): create a child process, running the event loop", [],
+      "{ok, os_pid()} | {error, posix()}"},
+     {getcwd, "getcwd(3): the current working directory", [],
+      "{ok, binary()} | {error, posix()}"},
+     {getenv, "getenv(3): the value of an environment variable, or `false'",
+      [{"Name", "iodata()"}], "binary() | false"},
+     {getgid, "getgid(2): the group ID", [], "gid_t()"},
+     {getgroups, "getgroups(2): the supplementary groups", [],
+      "{ok, [gid_t()]} | {error, posix()}"},
+     {gethostname, "gethostname(2): the hostname", [], "{ok, binary()} | {error, posix()}"},
+     {getopt, "Read an option of the process (see the module documentation for the "
+              "options and their defaults); `false' for an unknown option",
+      [{"Opt", "atom()"}], "integer() | false"},
+     {getpgrp, "getpgrp(2): the process group", [], "os_pid()"},
+     {getpid, "getpid(2): the OS pid of the process", [], "os_pid()"},
+     {getpriority, "getpriority(2): `Which' is `prio_process', `prio_pgrp' or `prio_user' "
+                   "(or the integer)",
+      [{"Which", "constant()"}, {"Who", "constant()"}], "{ok, integer()} | {error, posix()}"},
+     {getresgid, "getresgid(2): real, effective and saved group IDs", [],
+      "{ok, gid_t(), gid_t(), gid_t()} | {error, posix()}"},
+     {getresuid, "getresuid(2): real, effective and saved user IDs", [],
+      "{ok, uid_t(), uid_t(), uid_t()} | {error, posix()}"},
+     {getrlimit, "getrlimit(2): a resource limit; `Resource' is an integer (see "
+                 "rlimit_define/2,3) or an `rlimit_*' name",
+      [{"Resource", "constant()"}], "{ok, #alcove_rlimit{}} | {error, posix()}"},
+     {getsid, "getsid(2): the session of process `OSPid' (0: this process)",
+      [{"OSPid", "os_pid()"}], "{ok, os_pid()} | {error, posix()}"},
+     {getuid, "getuid(2): the user ID", [], "uid_t()"},
+     {ioctl, "ioctl(2): `Arg' is an integer (passed by value, `Out' is `<<>>'), a binary "
+             "(a buffer, `Out' is its contents afterwards) or a cstruct",
+      [FD, {"Request", "constant()"}, {"Arg", "integer() | binary() | cstruct()"}],
+      "{ok, integer(), binary() | cstruct()} | {error, posix()}"},
+     {ioctl_constant, "The value of an ioctl(2) request (`tiocgwinsz', ...), or `unknown'",
+      [Symbol], Constant},
+     {iolist_to_bin, "The bytes of `Data', flattened by the process (a test helper)",
+      [{"Data", "iodata()"}], "binary()"},
+     {jail, "jail(2) (FreeBSD)." ++ Undef, [{"Jail", "cstruct()"}],
+      "{ok, integer()} | {error, posix()}"},
+     {jail_attach, "jail_attach(2) (FreeBSD)." ++ Undef, [{"JID", "integer()"}], ?OK},
+     {jail_remove, "jail_remove(2) (FreeBSD)." ++ Undef, [{"JID", "integer()"}], ?OK},
+     {kill, "kill(2): send `Signal' (an integer or a signal name) to `OSPid'",
+      [{"OSPid", "os_pid()"}, {"Signal", "constant()"}], ?OK},
+     {link, "link(2): make a new name for a file",
+      [{"OldPath", "iodata()"}, {"NewPath", "iodata()"}], ?OK},
+     {lseek, "lseek(2): set the file offset (the new offset is not returned)",
+      [FD, {"Offset", "int64_t()"}, {"Whence", "integer()"}], ?OK},
+     {mkdir, "mkdir(2): create a directory", [Path, Mode], ?OK},
+     {mkfifo, "mkfifo(3): create a named pipe", [Path, Mode], ?OK},
+     {mount_constant, "The value of a mount(2) flag (`ms_rdonly', or the portable `rdonly', "
+                      "`nosuid', `noexec', `noatime'), or `unknown'",
+      [Symbol], Constant},
+     {open, "open(2): open a file; `Flags' is an integer (see file_define/2,3) or a list "
+            "of `o_*' names",
+      [Path, {"Flags", "flags()"}, Mode], "{ok, fd()} | {error, posix()}"},
+     {pivot_root, "pivot_root(2) (Linux): change the root mount",
+      [{"NewRoot", "iodata()"}, {"PutOld", "iodata()"}], ?OK},
+     {pledge, "pledge(2) (OpenBSD)." ++ Undef,
+      [{"Promises", "iodata()"}, {"ExecPromises", "iodata()"}], ?OK},
+     {prctl, "prctl(2) (Linux): each argument is an integer, an atom, a binary (a buffer) "
+             "or a cstruct; returns the prctl result and each argument's value after the "
+             "call",
+      [{"Option", "constant()"}, {"Arg2", "prctl_arg()"}, {"Arg3", "prctl_arg()"},
+       {"Arg4", "prctl_arg()"}, {"Arg5", "prctl_arg()"}],
+      "{ok, integer(), prctl_val(), prctl_val(), prctl_val(), prctl_val()}\n"
+      "          | {error, posix()}"},
+     {prctl_constant, "The value of a prctl(2) option (`pr_set_no_new_privs', ...), or "
+                      "`unknown'",
+      [Symbol], Constant},
+     {procctl, "procctl(2) (FreeBSD)." ++ Undef,
+      [{"IDType", "constant()"}, {"ID", "os_pid()"}, {"Cmd", "constant()"},
+       {"Data", "[] | cstruct()"}],
+      "{ok, binary(), cstruct()} | {error, posix()}"},
+     {ptrace, "ptrace(2) (Linux): `Addr' and `Data' are integers, binaries (buffers) or "
+              "cstructs; returns the ptrace result and their values after the call",
+      [{"Request", "constant()"}, {"OSPid", "os_pid()"}, {"Addr", "ptrace_arg()"},
+       {"Data", "ptrace_arg()"}],
+      "{ok, integer(), ptrace_val(), ptrace_val()} | {error, posix()}"},
+     {ptrace_constant, "The value of a ptrace(2) request (`ptrace_traceme', ...), or "
+                       "`unknown'",
+      [Symbol], Constant},
+     {read, "read(2): at most `Count' bytes (`<<>>' at end of file)",
+      [FD, {"Count", "non_neg_integer()"}], "{ok, binary()} | {error, posix()}"},
+     {readdir, "readdir(3): the names in a directory, `.' and `..' included",
+      [Path], "{ok, [binary()]} | {error, posix()}"},
+     {rlimit_constant, "The value of a resource (`rlimit_nofile', ...), or `unknown'",
+      [Symbol], Constant},
+     {rmdir, "rmdir(2): delete a directory", [Path], ?OK},
+     {seccomp, "seccomp(2) (Linux): `Prog' is `[]' or a cstruct (a struct sock_fprog for "
+               "`seccomp_set_mode_filter')",
+      [{"Operation", "constant()"}, {"Flags", "constant()"}, {"Prog", "[] | cstruct()"}],
+      ?OK},
+     {seccomp_constant, "The value of a seccomp(2) operation or flag, or `unknown'",
+      [Symbol], Constant},
+     {select, "select(2): the ready descriptors of each set; `Timeout' `<<>>' (or `[]') "
+              "blocks until one is ready",
+      [{"Readfds", "[fd()]"}, {"Writefds", "[fd()]"}, {"Exceptfds", "[fd()]"},
+       {"Timeout", "<<>> | [] | #alcove_timeval{}"}],
+      "{ok, [fd()], [fd()], [fd()]} | {error, posix()}"},
+     {setcpid, "Set an option of the child `OSPid' in the child table (`flowcontrol', "
+               "`signaloneof'); `false' for an unknown option",
+      [{"OSPid", "os_pid()"}, {"Opt", "atom()"}, {"Val", "integer()"}], "boolean()"},
+     {setenv, "setenv(3): set an environment variable, replacing an existing value if "
+              "`Overwrite' is not 0",
+      [{"Name", "iodata()"}, {"Value", "iodata()"}, {"Overwrite", "0 | 1"}], ?OK},
+     {setgid, "setgid(2): set the group ID", [{"Gid", "gid_t()"}], ?OK},
+     {setgroups, "setgroups(2): set the supplementary groups", [{"Groups", "[gid_t()]"}], ?OK},
+     {sethostname, "sethostname(2): set the hostname (at most 63 bytes); useful in a "
+                   "process in its own uts namespace",
+      [{"Hostname", "iodata()"}], ?OK},
+     {setopt, "Set an option of the process (see getopt/2,3); `false' for an unknown "
+              "option or a refused value",
+      [{"Opt", "atom()"}, {"Val", "integer()"}], "boolean()"},
+     {setpgid, "setpgid(2): set the process group of `OSPid' (0: this process)",
+      [{"OSPid", "os_pid()"}, {"Pgid", "os_pid()"}], ?OK},
+     {setpriority, "setpriority(2): set the scheduling priority",
+      [{"Which", "constant()"}, {"Who", "constant()"}, {"Prio", "integer()"}], ?OK},
+     {setproctitle, "Set the process title shown by ps(1)", [{"Title", "iodata()"}], "ok"},
+     {setresgid, "setresgid(2): set the real, effective and saved group IDs",
+      [{"Real", "gid_t()"}, {"Effective", "gid_t()"}, {"Saved", "gid_t()"}], ?OK},
+     {setresuid, "setresuid(2): set the real, effective and saved user IDs",
+      [{"Real", "uid_t()"}, {"Effective", "uid_t()"}, {"Saved", "uid_t()"}], ?OK},
+     {setrlimit, "setrlimit(2): set a resource limit",
+      [{"Resource", "constant()"}, {"Limit", "#alcove_rlimit{}"}], ?OK},
+     {setsid, "setsid(2): create a session; returns the session ID", [],
+      "{ok, os_pid()} | {error, posix()}"},
+     {setuid, "setuid(2): set the user ID", [{"Uid", "uid_t()"}], ?OK},
+     {sigaction, "sigaction(2): `dfl' (default action), `ign' (ignore) or `trap' (report "
+                 "as the event `{signal, Signum}', see event/1,2,3) return `ok'; the "
+                 "handler names `sig_dfl', `sig_ign', `sig_info', and `[]' to query, "
+                 "return the previous handler. SIGCHLD gives `{error, einval}': see the "
+                 "`sigchld' option",
+      [{"Signum", "constant()"}, {"Handler", "handler()"}],
+      "ok | {ok, sig_dfl | sig_ign | sig_info} | {error, posix()}"},
+     {signal_constant, "With an integer: the signal's name as an upper case atom "
+                       "(`17' gives `` 'SIGCHLD' ''), or `false'. With a name: its "
+                       "number, or `unknown'",
+      [{"Signal", "atom() | integer()"}], "atom() | non_neg_integer()"},
+     {socket, "socket(2): `Domain' and `Type' are integers or names (`af_unix', "
+              "`sock_stream', ...)",
+      [{"Domain", "constant()"}, {"Type", "constant()"}, {"Protocol", "integer()"}],
+      "{ok, fd()} | {error, posix()}"},
+     {symlink, "symlink(2): make a symbolic link `LinkPath' to `Target'",
+      [{"Target", "iodata()"}, {"LinkPath", "iodata()"}], ?OK},
+     {syscall_constant, "The number of a system call (`sys_read', ...) or the value of an "
+                        "`audit_arch_*' name, or `unknown'",
+      [Symbol], Constant},
+     {umount, "umount(2): unmount a file system", [Path], ?OK},
+     {umount2, "umount2(2) (Linux): unmount with flags (`mnt_detach', ...)",
+      [Path, {"Flags", "flags()"}], ?OK},
+     {unlink, "unlink(2): delete a name", [Path], ?OK},
+     {unsetenv, "unsetenv(3): remove an environment variable", [{"Name", "iodata()"}], ?OK},
+     {unshare, "unshare(2) (Linux): move the process into new namespaces",
+      [{"Flags", "flags()"}], ?OK},
+     {unveil, "unveil(2) (OpenBSD)." ++ Undef,
+      [Path, {"Permissions", "iodata()"}], ?OK},
+     {version, "The alcove version", [], "binary()"},
+     {waitpid, "waitpid(2): `Options' is an integer or a list of `wnohang', `wuntraced', "
+               "`wcontinued'; returns the pid, the raw status and its meaning",
+      [{"OSPid", "os_pid()"}, {"Options", "flags()"}],
+      "{ok, os_pid(), integer(), [wait_status()]} | {error, posix()}"},
+     {write, "write(2): returns the number of bytes written",
+      [FD, {"Buf", "iodata()"}], "{ok, non_neg_integer()} | {error, posix()}"}].
 
 comma_args(Args) -> [[", ", A] || A <- Args].
 

@@ -105,10 +105,40 @@
          version/1, version/2, waitpid/3, waitpid/4, write/3, write/4]).
 %%% END GENERATED EXPORTS
 
--export_type([fork_path/0, posix/0]).
+-export_type([fork_path/0, posix/0, os_pid/0, fd/0, mode/0, uid_t/0, gid_t/0,
+              int32_t/0, int64_t/0, constant/0, flags/0, cstruct/0,
+              prctl_arg/0, prctl_val/0, ptrace_arg/0, ptrace_val/0,
+              handler/0, wait_status/0]).
 
--type fork_path() :: [non_neg_integer()].
+%% The OS pids leading from the port process to a process: `[]' is the
+%% port itself, `[Child]' a child of the port, `[Child, Grandchild]' ...
+-type fork_path() :: [os_pid()].
+%% An errno name in lower case, as `inet:posix()': `enoent', `eperm', ...
 -type posix() :: atom().
+-type os_pid() :: integer().
+-type fd() :: integer().
+-type mode() :: non_neg_integer().
+-type uid_t() :: non_neg_integer().
+-type gid_t() :: non_neg_integer().
+-type int32_t() :: -2147483648..2147483647.
+-type int64_t() :: -9223372036854775808..9223372036854775807.
+%% An integer, or the lower case name of a constant (looked up
+%% case-insensitively: `sigterm', `'SIGTERM'', `o_rdonly' ...).
+-type constant() :: atom() | integer().
+%% An integer, or a list of constant names and integers that are OR-ed.
+-type flags() :: integer() | [atom() | integer()].
+%% A C structure, laid out without padding: binaries are copied in,
+%% `{ptr, Size}' / `{ptr, Binary}' place a pointer to a zeroed block of
+%% `Size' bytes / to a copy of `Binary' (PROTOCOL.md section 7.3).
+-type cstruct() :: [binary() | {ptr, non_neg_integer() | binary()}, ...].
+-type prctl_arg() :: non_neg_integer() | atom() | binary() | cstruct().
+-type prctl_val() :: integer() | binary() | cstruct().
+-type ptrace_arg() :: non_neg_integer() | binary() | cstruct().
+-type ptrace_val() :: binary() | cstruct().
+%% A signal disposition for sigaction/3,4.
+-type handler() :: dfl | ign | trap | sig_dfl | sig_ign | sig_info | [] | <<>>.
+-type wait_status() :: {exit_status, integer()} | {termsig, atom()}
+                     | {stopsig, atom()} | continued.
 
 %% How long stdout/2, stderr/2, event/1,2 wait for a message.
 -define(IO_TIMEOUT, 1000).
@@ -330,30 +360,35 @@ wire_name(Name) ->
     end.
 
 %% @equiv clone_define(Drv, [], Name)
+-spec clone_define(pid(), atom()) -> integer() | false.
 clone_define(Drv, Name) -> clone_define(Drv, [], Name).
 %% @doc Value of a clone flag (`CLONE_NEWNS', `clone_newpid', ...), or `false'.
 -spec clone_define(pid(), fork_path(), atom()) -> integer() | false.
 clone_define(Drv, Pids, Name) -> constant(Drv, Pids, clone_constant, Name).
 
 %% @equiv fcntl_define(Drv, [], Name)
+-spec fcntl_define(pid(), atom()) -> integer() | false.
 fcntl_define(Drv, Name) -> fcntl_define(Drv, [], Name).
 %% @doc Value of a fcntl command or flag (`F_GETFD', ...), or `false'.
 -spec fcntl_define(pid(), fork_path(), atom()) -> integer() | false.
 fcntl_define(Drv, Pids, Name) -> constant(Drv, Pids, fcntl_constant, Name).
 
 %% @equiv file_define(Drv, [], Name)
+-spec file_define(pid(), atom()) -> integer() | false.
 file_define(Drv, Name) -> file_define(Drv, [], Name).
 %% @doc Value of an open(2) flag (`O_RDONLY', ...), or `false'.
 -spec file_define(pid(), fork_path(), atom()) -> integer() | false.
 file_define(Drv, Pids, Name) -> constant(Drv, Pids, file_constant, Name).
 
 %% @equiv ioctl_define(Drv, [], Name)
+-spec ioctl_define(pid(), atom()) -> integer() | false.
 ioctl_define(Drv, Name) -> ioctl_define(Drv, [], Name).
 %% @doc Value of an ioctl request (`TIOCGWINSZ', ...), or `false'.
 -spec ioctl_define(pid(), fork_path(), atom()) -> integer() | false.
 ioctl_define(Drv, Pids, Name) -> constant(Drv, Pids, ioctl_constant, Name).
 
 %% @equiv mount_define(Drv, [], Name)
+-spec mount_define(pid(), atom()) -> integer() | false.
 mount_define(Drv, Name) -> mount_define(Drv, [], Name).
 %% @doc Value of a mount flag (`MS_RDONLY', or the portable `rdonly',
 %% `nosuid', `noexec', `noatime'), or `false'.
@@ -361,36 +396,42 @@ mount_define(Drv, Name) -> mount_define(Drv, [], Name).
 mount_define(Drv, Pids, Name) -> constant(Drv, Pids, mount_constant, Name).
 
 %% @equiv prctl_define(Drv, [], Name)
+-spec prctl_define(pid(), atom()) -> integer() | false.
 prctl_define(Drv, Name) -> prctl_define(Drv, [], Name).
 %% @doc Value of a prctl option (`PR_SET_NO_NEW_PRIVS', ...), or `false'.
 -spec prctl_define(pid(), fork_path(), atom()) -> integer() | false.
 prctl_define(Drv, Pids, Name) -> constant(Drv, Pids, prctl_constant, Name).
 
 %% @equiv ptrace_define(Drv, [], Name)
+-spec ptrace_define(pid(), atom()) -> integer() | false.
 ptrace_define(Drv, Name) -> ptrace_define(Drv, [], Name).
 %% @doc Value of a ptrace request (`PTRACE_TRACEME', ...), or `false'.
 -spec ptrace_define(pid(), fork_path(), atom()) -> integer() | false.
 ptrace_define(Drv, Pids, Name) -> constant(Drv, Pids, ptrace_constant, Name).
 
 %% @equiv rlimit_define(Drv, [], Name)
+-spec rlimit_define(pid(), atom()) -> integer() | false.
 rlimit_define(Drv, Name) -> rlimit_define(Drv, [], Name).
 %% @doc Value of a resource (`RLIMIT_NOFILE', ...), or `false'.
 -spec rlimit_define(pid(), fork_path(), atom()) -> integer() | false.
 rlimit_define(Drv, Pids, Name) -> constant(Drv, Pids, rlimit_constant, Name).
 
 %% @equiv seccomp_define(Drv, [], Name)
+-spec seccomp_define(pid(), atom()) -> integer() | false.
 seccomp_define(Drv, Name) -> seccomp_define(Drv, [], Name).
 %% @doc Value of a seccomp operation or flag, or `false'.
 -spec seccomp_define(pid(), fork_path(), atom()) -> integer() | false.
 seccomp_define(Drv, Pids, Name) -> constant(Drv, Pids, seccomp_constant, Name).
 
 %% @equiv signal_define(Drv, [], Name)
+-spec signal_define(pid(), atom()) -> integer() | false.
 signal_define(Drv, Name) -> signal_define(Drv, [], Name).
 %% @doc Number of a signal (`SIGTERM', `sigchld', ...), or `false'.
 -spec signal_define(pid(), fork_path(), atom()) -> integer() | false.
 signal_define(Drv, Pids, Name) -> constant(Drv, Pids, signal_constant, Name).
 
 %% @equiv syscall_define(Drv, [], Name)
+-spec syscall_define(pid(), atom()) -> integer() | false.
 syscall_define(Drv, Name) -> syscall_define(Drv, [], Name).
 %% @doc Number of a system call (`SYS_read', `__NR_read', `sys_read') or
 %% value of an `AUDIT_ARCH_*' name, or `false'.
@@ -568,885 +609,1307 @@ eof(Drv, Pids, Stdio) when Stdio =:= stdin; Stdio =:= stdout; Stdio =:= stderr -
 %%====================================================================
 
 %%% BEGIN GENERATED CALLS (bin/gen_erlang.escript, from calls.txt)
-%% @doc Call `alloc' (call number 0) in the port process.
-%% @equiv alloc(Drv, [], Arg1)
-alloc(Drv, Arg1) ->
-    alloc(Drv, [], Arg1).
+%% @equiv alloc(Drv, [], Cstruct)
+-spec alloc(pid(), cstruct()) ->
+          {ok, binary(), cstruct()}.
+alloc(Drv, Cstruct) ->
+    alloc(Drv, [], Cstruct).
 
-%% @doc Call `alloc' (call number 0) in the process at fork path `Pids'.
-alloc(Drv, Pids, Arg1) ->
-    call(Drv, Pids, alloc, [Arg1]).
+%% @doc Allocate a C structure described by `Cstruct' and return the raw buffer
+%% and the structure read back (a test helper for the cstruct arguments of
+%% ioctl, prctl, ptrace and seccomp). Runs in the process at fork path `Pids'
+%% (call number 0).
+-spec alloc(pid(), fork_path(), cstruct()) ->
+          {ok, binary(), cstruct()}.
+alloc(Drv, Pids, Cstruct) ->
+    call(Drv, Pids, alloc, [Cstruct]).
 
-%% @doc Call `cap_constant' (call number 1) in the port process.
-%% @equiv cap_constant(Drv, [], Arg1)
-cap_constant(Drv, Arg1) ->
-    cap_constant(Drv, [], Arg1).
+%% @equiv cap_constant(Drv, [], Symbol)
+-spec cap_constant(pid(), atom()) ->
+          non_neg_integer() | unknown.
+cap_constant(Drv, Symbol) ->
+    cap_constant(Drv, [], Symbol).
 
-%% @doc Call `cap_constant' (call number 1) in the process at fork path `Pids'.
-cap_constant(Drv, Pids, Arg1) ->
-    call(Drv, Pids, cap_constant, [Arg1]).
+%% @doc Capsicum constant (FreeBSD). Not available on Linux: raises
+%% `error:undef'. Runs in the process at fork path `Pids' (call number 1).
+-spec cap_constant(pid(), fork_path(), atom()) ->
+          non_neg_integer() | unknown.
+cap_constant(Drv, Pids, Symbol) ->
+    call(Drv, Pids, cap_constant, [Symbol]).
 
-%% @doc Call `cap_enter' (call number 2) in the port process.
 %% @equiv cap_enter(Drv, [])
+-spec cap_enter(pid()) ->
+          ok | {error, posix()}.
 cap_enter(Drv) ->
     cap_enter(Drv, []).
 
-%% @doc Call `cap_enter' (call number 2) in the process at fork path `Pids'.
+%% @doc cap_enter(2): enter capability mode (FreeBSD). Not available on Linux:
+%% raises `error:undef'. Runs in the process at fork path `Pids' (call number
+%% 2).
+-spec cap_enter(pid(), fork_path()) ->
+          ok | {error, posix()}.
 cap_enter(Drv, Pids) ->
     call(Drv, Pids, cap_enter, []).
 
-%% @doc Call `cap_fcntls_get' (call number 3) in the port process.
-%% @equiv cap_fcntls_get(Drv, [], Arg1)
-cap_fcntls_get(Drv, Arg1) ->
-    cap_fcntls_get(Drv, [], Arg1).
+%% @equiv cap_fcntls_get(Drv, [], FD)
+-spec cap_fcntls_get(pid(), fd()) ->
+          {ok, integer()} | {error, posix()}.
+cap_fcntls_get(Drv, FD) ->
+    cap_fcntls_get(Drv, [], FD).
 
-%% @doc Call `cap_fcntls_get' (call number 3) in the process at fork path `Pids'.
-cap_fcntls_get(Drv, Pids, Arg1) ->
-    call(Drv, Pids, cap_fcntls_get, [Arg1]).
+%% @doc cap_fcntls_get(2) (FreeBSD). Not available on Linux: raises
+%% `error:undef'. Runs in the process at fork path `Pids' (call number 3).
+-spec cap_fcntls_get(pid(), fork_path(), fd()) ->
+          {ok, integer()} | {error, posix()}.
+cap_fcntls_get(Drv, Pids, FD) ->
+    call(Drv, Pids, cap_fcntls_get, [FD]).
 
-%% @doc Call `cap_fcntls_limit' (call number 4) in the port process.
-%% @equiv cap_fcntls_limit(Drv, [], Arg1, Arg2)
-cap_fcntls_limit(Drv, Arg1, Arg2) ->
-    cap_fcntls_limit(Drv, [], Arg1, Arg2).
+%% @equiv cap_fcntls_limit(Drv, [], FD, Rights)
+-spec cap_fcntls_limit(pid(), fd(), constant()) ->
+          ok | {error, posix()}.
+cap_fcntls_limit(Drv, FD, Rights) ->
+    cap_fcntls_limit(Drv, [], FD, Rights).
 
-%% @doc Call `cap_fcntls_limit' (call number 4) in the process at fork path `Pids'.
-cap_fcntls_limit(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, cap_fcntls_limit, [Arg1, Arg2]).
+%% @doc cap_fcntls_limit(2) (FreeBSD). Not available on Linux: raises
+%% `error:undef'. Runs in the process at fork path `Pids' (call number 4).
+-spec cap_fcntls_limit(pid(), fork_path(), fd(), constant()) ->
+          ok | {error, posix()}.
+cap_fcntls_limit(Drv, Pids, FD, Rights) ->
+    call(Drv, Pids, cap_fcntls_limit, [FD, Rights]).
 
-%% @doc Call `cap_getmode' (call number 5) in the port process.
 %% @equiv cap_getmode(Drv, [])
+-spec cap_getmode(pid()) ->
+          {ok, 0 | 1} | {error, posix()}.
 cap_getmode(Drv) ->
     cap_getmode(Drv, []).
 
-%% @doc Call `cap_getmode' (call number 5) in the process at fork path `Pids'.
+%% @doc cap_getmode(2) (FreeBSD). Not available on Linux: raises `error:undef'.
+%% Runs in the process at fork path `Pids' (call number 5).
+-spec cap_getmode(pid(), fork_path()) ->
+          {ok, 0 | 1} | {error, posix()}.
 cap_getmode(Drv, Pids) ->
     call(Drv, Pids, cap_getmode, []).
 
-%% @doc Call `cap_ioctls_limit' (call number 6) in the port process.
-%% @equiv cap_ioctls_limit(Drv, [], Arg1, Arg2)
-cap_ioctls_limit(Drv, Arg1, Arg2) ->
-    cap_ioctls_limit(Drv, [], Arg1, Arg2).
+%% @equiv cap_ioctls_limit(Drv, [], FD, Ioctls)
+-spec cap_ioctls_limit(pid(), fd(), constant()) ->
+          ok | {error, posix()}.
+cap_ioctls_limit(Drv, FD, Ioctls) ->
+    cap_ioctls_limit(Drv, [], FD, Ioctls).
 
-%% @doc Call `cap_ioctls_limit' (call number 6) in the process at fork path `Pids'.
-cap_ioctls_limit(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, cap_ioctls_limit, [Arg1, Arg2]).
+%% @doc cap_ioctls_limit(2) (FreeBSD). Not available on Linux: raises
+%% `error:undef'. Runs in the process at fork path `Pids' (call number 6).
+-spec cap_ioctls_limit(pid(), fork_path(), fd(), constant()) ->
+          ok | {error, posix()}.
+cap_ioctls_limit(Drv, Pids, FD, Ioctls) ->
+    call(Drv, Pids, cap_ioctls_limit, [FD, Ioctls]).
 
-%% @doc Call `cap_rights_limit' (call number 7) in the port process.
-%% @equiv cap_rights_limit(Drv, [], Arg1, Arg2)
-cap_rights_limit(Drv, Arg1, Arg2) ->
-    cap_rights_limit(Drv, [], Arg1, Arg2).
+%% @equiv cap_rights_limit(Drv, [], FD, Rights)
+-spec cap_rights_limit(pid(), fd(), constant()) ->
+          ok | {error, posix()}.
+cap_rights_limit(Drv, FD, Rights) ->
+    cap_rights_limit(Drv, [], FD, Rights).
 
-%% @doc Call `cap_rights_limit' (call number 7) in the process at fork path `Pids'.
-cap_rights_limit(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, cap_rights_limit, [Arg1, Arg2]).
+%% @doc cap_rights_limit(2) (FreeBSD). Not available on Linux: raises
+%% `error:undef'. Runs in the process at fork path `Pids' (call number 7).
+-spec cap_rights_limit(pid(), fork_path(), fd(), constant()) ->
+          ok | {error, posix()}.
+cap_rights_limit(Drv, Pids, FD, Rights) ->
+    call(Drv, Pids, cap_rights_limit, [FD, Rights]).
 
-%% @doc Call `chdir' (call number 8) in the port process.
-%% @equiv chdir(Drv, [], Arg1)
-chdir(Drv, Arg1) ->
-    chdir(Drv, [], Arg1).
+%% @equiv chdir(Drv, [], Path)
+-spec chdir(pid(), iodata()) ->
+          ok | {error, posix()}.
+chdir(Drv, Path) ->
+    chdir(Drv, [], Path).
 
-%% @doc Call `chdir' (call number 8) in the process at fork path `Pids'.
-chdir(Drv, Pids, Arg1) ->
-    call(Drv, Pids, chdir, [Arg1]).
+%% @doc chdir(2): change the current working directory. Runs in the process at
+%% fork path `Pids' (call number 8).
+-spec chdir(pid(), fork_path(), iodata()) ->
+          ok | {error, posix()}.
+chdir(Drv, Pids, Path) ->
+    call(Drv, Pids, chdir, [Path]).
 
-%% @doc Call `chmod' (call number 9) in the port process.
-%% @equiv chmod(Drv, [], Arg1, Arg2)
-chmod(Drv, Arg1, Arg2) ->
-    chmod(Drv, [], Arg1, Arg2).
+%% @equiv chmod(Drv, [], Path, Mode)
+-spec chmod(pid(), iodata(), mode()) ->
+          ok | {error, posix()}.
+chmod(Drv, Path, Mode) ->
+    chmod(Drv, [], Path, Mode).
 
-%% @doc Call `chmod' (call number 9) in the process at fork path `Pids'.
-chmod(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, chmod, [Arg1, Arg2]).
+%% @doc chmod(2): change file permissions. Runs in the process at fork path
+%% `Pids' (call number 9).
+-spec chmod(pid(), fork_path(), iodata(), mode()) ->
+          ok | {error, posix()}.
+chmod(Drv, Pids, Path, Mode) ->
+    call(Drv, Pids, chmod, [Path, Mode]).
 
-%% @doc Call `chown' (call number 10) in the port process.
-%% @equiv chown(Drv, [], Arg1, Arg2, Arg3)
-chown(Drv, Arg1, Arg2, Arg3) ->
-    chown(Drv, [], Arg1, Arg2, Arg3).
+%% @equiv chown(Drv, [], Path, Owner, Group)
+-spec chown(pid(), iodata(), uid_t(), gid_t()) ->
+          ok | {error, posix()}.
+chown(Drv, Path, Owner, Group) ->
+    chown(Drv, [], Path, Owner, Group).
 
-%% @doc Call `chown' (call number 10) in the process at fork path `Pids'.
-chown(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, chown, [Arg1, Arg2, Arg3]).
+%% @doc chown(2): change file ownership. Runs in the process at fork path
+%% `Pids' (call number 10).
+-spec chown(pid(), fork_path(), iodata(), uid_t(), gid_t()) ->
+          ok | {error, posix()}.
+chown(Drv, Pids, Path, Owner, Group) ->
+    call(Drv, Pids, chown, [Path, Owner, Group]).
 
-%% @doc Call `chroot' (call number 11) in the port process.
-%% @equiv chroot(Drv, [], Arg1)
-chroot(Drv, Arg1) ->
-    chroot(Drv, [], Arg1).
+%% @equiv chroot(Drv, [], Path)
+-spec chroot(pid(), iodata()) ->
+          ok | {error, posix()}.
+chroot(Drv, Path) ->
+    chroot(Drv, [], Path).
 
-%% @doc Call `chroot' (call number 11) in the process at fork path `Pids'.
-chroot(Drv, Pids, Arg1) ->
-    call(Drv, Pids, chroot, [Arg1]).
+%% @doc chroot(2): change the root directory. Runs in the process at fork path
+%% `Pids' (call number 11).
+-spec chroot(pid(), fork_path(), iodata()) ->
+          ok | {error, posix()}.
+chroot(Drv, Pids, Path) ->
+    call(Drv, Pids, chroot, [Path]).
 
-%% @doc Call `clearenv' (call number 12) in the port process.
 %% @equiv clearenv(Drv, [])
+-spec clearenv(pid()) ->
+          ok | {error, posix()}.
 clearenv(Drv) ->
     clearenv(Drv, []).
 
-%% @doc Call `clearenv' (call number 12) in the process at fork path `Pids'.
+%% @doc clearenv(3): empty the environment. Runs in the process at fork path
+%% `Pids' (call number 12).
+-spec clearenv(pid(), fork_path()) ->
+          ok | {error, posix()}.
 clearenv(Drv, Pids) ->
     call(Drv, Pids, clearenv, []).
 
-%% @doc Call `clone' (call number 13) in the port process.
-%% @equiv clone(Drv, [], Arg1)
-clone(Drv, Arg1) ->
-    clone(Drv, [], Arg1).
+%% @equiv clone(Drv, [], Flags)
+-spec clone(pid(), flags()) ->
+          {ok, os_pid()} | {error, posix()}.
+clone(Drv, Flags) ->
+    clone(Drv, [], Flags).
 
-%% @doc Call `clone' (call number 13) in the process at fork path `Pids'.
-clone(Drv, Pids, Arg1) ->
-    call(Drv, Pids, clone, [Arg1]).
+%% @doc clone(2) (Linux): create a process in new namespaces; `Flags' is an
+%% integer (see define/2,3) or a list of `clone_*' names. Runs in the process
+%% at fork path `Pids' (call number 13).
+-spec clone(pid(), fork_path(), flags()) ->
+          {ok, os_pid()} | {error, posix()}.
+clone(Drv, Pids, Flags) ->
+    call(Drv, Pids, clone, [Flags]).
 
-%% @doc Call `clone_constant' (call number 14) in the port process.
-%% @equiv clone_constant(Drv, [], Arg1)
-clone_constant(Drv, Arg1) ->
-    clone_constant(Drv, [], Arg1).
+%% @equiv clone_constant(Drv, [], Symbol)
+-spec clone_constant(pid(), atom()) ->
+          non_neg_integer() | unknown.
+clone_constant(Drv, Symbol) ->
+    clone_constant(Drv, [], Symbol).
 
-%% @doc Call `clone_constant' (call number 14) in the process at fork path `Pids'.
-clone_constant(Drv, Pids, Arg1) ->
-    call(Drv, Pids, clone_constant, [Arg1]).
+%% @doc The value of a clone(2) flag (`clone_newns', ...), or `unknown'. Runs
+%% in the process at fork path `Pids' (call number 14).
+-spec clone_constant(pid(), fork_path(), atom()) ->
+          non_neg_integer() | unknown.
+clone_constant(Drv, Pids, Symbol) ->
+    call(Drv, Pids, clone_constant, [Symbol]).
 
-%% @doc Call `close' (call number 15) in the port process.
-%% @equiv close(Drv, [], Arg1)
-close(Drv, Arg1) ->
-    close(Drv, [], Arg1).
+%% @equiv close(Drv, [], FD)
+-spec close(pid(), fd()) ->
+          ok | {error, posix()}.
+close(Drv, FD) ->
+    close(Drv, [], FD).
 
-%% @doc Call `close' (call number 15) in the process at fork path `Pids'.
-close(Drv, Pids, Arg1) ->
-    call(Drv, Pids, close, [Arg1]).
+%% @doc close(2): close a file descriptor. Runs in the process at fork path
+%% `Pids' (call number 15).
+-spec close(pid(), fork_path(), fd()) ->
+          ok | {error, posix()}.
+close(Drv, Pids, FD) ->
+    call(Drv, Pids, close, [FD]).
 
-%% @doc Call `connect' (call number 16) in the port process.
-%% @equiv connect(Drv, [], Arg1, Arg2)
-connect(Drv, Arg1, Arg2) ->
-    connect(Drv, [], Arg1, Arg2).
+%% @equiv connect(Drv, [], FD, Sockaddr)
+-spec connect(pid(), fd(), [] | cstruct()) ->
+          ok | {error, posix()}.
+connect(Drv, FD, Sockaddr) ->
+    connect(Drv, [], FD, Sockaddr).
 
-%% @doc Call `connect' (call number 16) in the process at fork path `Pids'.
-connect(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, connect, [Arg1, Arg2]).
+%% @doc connect(2): connect a socket; `Sockaddr' is a cstruct holding a struct
+%% sockaddr, `[]' passes NULL. Runs in the process at fork path `Pids' (call
+%% number 16).
+-spec connect(pid(), fork_path(), fd(), [] | cstruct()) ->
+          ok | {error, posix()}.
+connect(Drv, Pids, FD, Sockaddr) ->
+    call(Drv, Pids, connect, [FD, Sockaddr]).
 
-%% @doc Call `cpid' (call number 17) in the port process.
 %% @equiv cpid(Drv, [])
+-spec cpid(pid()) ->
+          [#alcove_pid{}].
 cpid(Drv) ->
     cpid(Drv, []).
 
-%% @doc Call `cpid' (call number 17) in the process at fork path `Pids'.
+%% @doc The child table: one record per child. Runs in the process at fork path
+%% `Pids' (call number 17).
+-spec cpid(pid(), fork_path()) ->
+          [#alcove_pid{}].
 cpid(Drv, Pids) ->
     call(Drv, Pids, cpid, []).
 
-%% @doc Call `environ' (call number 18) in the port process.
 %% @equiv environ(Drv, [])
+-spec environ(pid()) ->
+          [binary()].
 environ(Drv) ->
     environ(Drv, []).
 
-%% @doc Call `environ' (call number 18) in the process at fork path `Pids'.
+%% @doc environ(7): the environment, as `<<"NAME=value">>' binaries. Runs in
+%% the process at fork path `Pids' (call number 18).
+-spec environ(pid(), fork_path()) ->
+          [binary()].
 environ(Drv, Pids) ->
     call(Drv, Pids, environ, []).
 
-%% @doc Call `errno_id' (call number 19) in the port process.
-%% @equiv errno_id(Drv, [], Arg1)
-errno_id(Drv, Arg1) ->
-    errno_id(Drv, [], Arg1).
+%% @equiv errno_id(Drv, [], Errno)
+-spec errno_id(pid(), integer()) ->
+          posix() | unknown.
+errno_id(Drv, Errno) ->
+    errno_id(Drv, [], Errno).
 
-%% @doc Call `errno_id' (call number 19) in the process at fork path `Pids'.
-errno_id(Drv, Pids, Arg1) ->
-    call(Drv, Pids, errno_id, [Arg1]).
+%% @doc The name of an errno value (`2' is `enoent'), or `unknown'. Runs in the
+%% process at fork path `Pids' (call number 19).
+-spec errno_id(pid(), fork_path(), integer()) ->
+          posix() | unknown.
+errno_id(Drv, Pids, Errno) ->
+    call(Drv, Pids, errno_id, [Errno]).
 
-%% @doc Call `execve' (call number 20) in the port process.
-%% @equiv execve(Drv, [], Arg1, Arg2, Arg3)
-execve(Drv, Arg1, Arg2, Arg3) ->
-    execve(Drv, [], Arg1, Arg2, Arg3).
+%% @equiv execve(Drv, [], Arg0, Argv, Env)
+-spec execve(pid(), iodata(), [iodata()], [iodata()]) ->
+          ok | {error, posix()}.
+execve(Drv, Arg0, Argv, Env) ->
+    execve(Drv, [], Arg0, Argv, Env).
 
-%% @doc Call `execve' (call number 20) in the process at fork path `Pids'.
-execve(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, execve, [Arg1, Arg2, Arg3]).
+%% @doc execve(2): replace the process image, with the environment `Env'; `ok'
+%% once the process has called exec. Runs in the process at fork path `Pids'
+%% (call number 20).
+-spec execve(pid(), fork_path(), iodata(), [iodata()], [iodata()]) ->
+          ok | {error, posix()}.
+execve(Drv, Pids, Arg0, Argv, Env) ->
+    call(Drv, Pids, execve, [Arg0, Argv, Env]).
 
-%% @doc Call `execvp' (call number 21) in the port process.
-%% @equiv execvp(Drv, [], Arg1, Arg2)
-execvp(Drv, Arg1, Arg2) ->
-    execvp(Drv, [], Arg1, Arg2).
+%% @equiv execvp(Drv, [], Arg0, Argv)
+-spec execvp(pid(), iodata(), [iodata()]) ->
+          ok | {error, posix()}.
+execvp(Drv, Arg0, Argv) ->
+    execvp(Drv, [], Arg0, Argv).
 
-%% @doc Call `execvp' (call number 21) in the process at fork path `Pids'.
-execvp(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, execvp, [Arg1, Arg2]).
+%% @doc execvp(3): replace the process image, searching PATH; `ok' once the
+%% process has called exec. Runs in the process at fork path `Pids' (call
+%% number 21).
+-spec execvp(pid(), fork_path(), iodata(), [iodata()]) ->
+          ok | {error, posix()}.
+execvp(Drv, Pids, Arg0, Argv) ->
+    call(Drv, Pids, execvp, [Arg0, Argv]).
 
-%% @doc Call `exit' (call number 22) in the port process.
-%% @equiv exit(Drv, [], Arg1)
-exit(Drv, Arg1) ->
-    exit(Drv, [], Arg1).
+%% @equiv exit(Drv, [], Status)
+-spec exit(pid(), int32_t()) ->
+          ok.
+exit(Drv, Status) ->
+    exit(Drv, [], Status).
 
-%% @doc Call `exit' (call number 22) in the process at fork path `Pids'.
-exit(Drv, Pids, Arg1) ->
-    call(Drv, Pids, exit, [Arg1]).
+%% @doc exit(3): end the process with status `Status'; `ok' once it has exited.
+%% Runs in the process at fork path `Pids' (call number 22).
+-spec exit(pid(), fork_path(), int32_t()) ->
+          ok.
+exit(Drv, Pids, Status) ->
+    call(Drv, Pids, exit, [Status]).
 
-%% @doc Call `fcntl' (call number 23) in the port process.
-%% @equiv fcntl(Drv, [], Arg1, Arg2, Arg3)
-fcntl(Drv, Arg1, Arg2, Arg3) ->
-    fcntl(Drv, [], Arg1, Arg2, Arg3).
+%% @equiv fcntl(Drv, [], FD, Cmd, Arg)
+-spec fcntl(pid(), fd(), constant(), int64_t()) ->
+          {ok, int64_t()} | {error, posix()}.
+fcntl(Drv, FD, Cmd, Arg) ->
+    fcntl(Drv, [], FD, Cmd, Arg).
 
-%% @doc Call `fcntl' (call number 23) in the process at fork path `Pids'.
-fcntl(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, fcntl, [Arg1, Arg2, Arg3]).
+%% @doc fcntl(2): `Cmd' is an integer or an `f_*' name; returns the fcntl
+%% result. Runs in the process at fork path `Pids' (call number 23).
+-spec fcntl(pid(), fork_path(), fd(), constant(), int64_t()) ->
+          {ok, int64_t()} | {error, posix()}.
+fcntl(Drv, Pids, FD, Cmd, Arg) ->
+    call(Drv, Pids, fcntl, [FD, Cmd, Arg]).
 
-%% @doc Call `fcntl_constant' (call number 24) in the port process.
-%% @equiv fcntl_constant(Drv, [], Arg1)
-fcntl_constant(Drv, Arg1) ->
-    fcntl_constant(Drv, [], Arg1).
+%% @equiv fcntl_constant(Drv, [], Symbol)
+-spec fcntl_constant(pid(), atom()) ->
+          non_neg_integer() | unknown.
+fcntl_constant(Drv, Symbol) ->
+    fcntl_constant(Drv, [], Symbol).
 
-%% @doc Call `fcntl_constant' (call number 24) in the process at fork path `Pids'.
-fcntl_constant(Drv, Pids, Arg1) ->
-    call(Drv, Pids, fcntl_constant, [Arg1]).
+%% @doc The value of a fcntl(2) command or flag (`f_getfd', ...), or `unknown'.
+%% Runs in the process at fork path `Pids' (call number 24).
+-spec fcntl_constant(pid(), fork_path(), atom()) ->
+          non_neg_integer() | unknown.
+fcntl_constant(Drv, Pids, Symbol) ->
+    call(Drv, Pids, fcntl_constant, [Symbol]).
 
-%% @doc Call `fexecve' (call number 25) in the port process.
-%% @equiv fexecve(Drv, [], Arg1, Arg2, Arg3)
-fexecve(Drv, Arg1, Arg2, Arg3) ->
-    fexecve(Drv, [], Arg1, Arg2, Arg3).
+%% @equiv fexecve(Drv, [], FD, Argv, Env)
+-spec fexecve(pid(), fd(), [iodata()], [iodata()]) ->
+          ok | {error, posix()}.
+fexecve(Drv, FD, Argv, Env) ->
+    fexecve(Drv, [], FD, Argv, Env).
 
-%% @doc Call `fexecve' (call number 25) in the process at fork path `Pids'.
-fexecve(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, fexecve, [Arg1, Arg2, Arg3]).
+%% @doc fexecve(3): execute the program open at `FD'; `ok' once the process has
+%% called exec. Runs in the process at fork path `Pids' (call number 25).
+-spec fexecve(pid(), fork_path(), fd(), [iodata()], [iodata()]) ->
+          ok | {error, posix()}.
+fexecve(Drv, Pids, FD, Argv, Env) ->
+    call(Drv, Pids, fexecve, [FD, Argv, Env]).
 
-%% @doc Call `file_constant' (call number 26) in the port process.
-%% @equiv file_constant(Drv, [], Arg1)
-file_constant(Drv, Arg1) ->
-    file_constant(Drv, [], Arg1).
+%% @equiv file_constant(Drv, [], Symbol)
+-spec file_constant(pid(), atom()) ->
+          non_neg_integer() | unknown.
+file_constant(Drv, Symbol) ->
+    file_constant(Drv, [], Symbol).
 
-%% @doc Call `file_constant' (call number 26) in the process at fork path `Pids'.
-file_constant(Drv, Pids, Arg1) ->
-    call(Drv, Pids, file_constant, [Arg1]).
+%% @doc The value of an open(2) flag (`o_rdonly', ...), or `unknown'. Runs in
+%% the process at fork path `Pids' (call number 26).
+-spec file_constant(pid(), fork_path(), atom()) ->
+          non_neg_integer() | unknown.
+file_constant(Drv, Pids, Symbol) ->
+    call(Drv, Pids, file_constant, [Symbol]).
 
-%% @doc Call `filter' (call number 27) in the port process.
-%% @equiv filter(Drv, [], Arg1, Arg2)
-filter(Drv, Arg1, Arg2) ->
-    filter(Drv, [], Arg1, Arg2).
+%% @equiv filter(Drv, [], Self, Sub)
+-spec filter(pid(), binary(), binary()) ->
+          ok.
+filter(Drv, Self, Sub) ->
+    filter(Drv, [], Self, Sub).
 
-%% @doc Call `filter' (call number 27) in the process at fork path `Pids'.
-filter(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, filter, [Arg1, Arg2]).
+%% @doc Refuse calls: `Self' (calls this process refuses) and `Sub' (calls its
+%% future children refuse) are bit sets built by filter/1; refused calls raise
+%% `error:undef'. Runs in the process at fork path `Pids' (call number 27).
+-spec filter(pid(), fork_path(), binary(), binary()) ->
+          ok.
+filter(Drv, Pids, Self, Sub) ->
+    call(Drv, Pids, filter, [Self, Sub]).
 
-%% @doc Call `fork' (call number 28) in the port process.
 %% @equiv fork(Drv, [])
+-spec fork(pid()) ->
+          {ok, os_pid()} | {error, posix()}.
 fork(Drv) ->
     fork(Drv, []).
 
-%% @doc Call `fork' (call number 28) in the process at fork path `Pids'.
+%% @doc fork(2): create a child process, running the event loop. Runs in the
+%% process at fork path `Pids' (call number 28).
+-spec fork(pid(), fork_path()) ->
+          {ok, os_pid()} | {error, posix()}.
 fork(Drv, Pids) ->
     call(Drv, Pids, fork, []).
 
-%% @doc Call `getcwd' (call number 29) in the port process.
 %% @equiv getcwd(Drv, [])
+-spec getcwd(pid()) ->
+          {ok, binary()} | {error, posix()}.
 getcwd(Drv) ->
     getcwd(Drv, []).
 
-%% @doc Call `getcwd' (call number 29) in the process at fork path `Pids'.
+%% @doc getcwd(3): the current working directory. Runs in the process at fork
+%% path `Pids' (call number 29).
+-spec getcwd(pid(), fork_path()) ->
+          {ok, binary()} | {error, posix()}.
 getcwd(Drv, Pids) ->
     call(Drv, Pids, getcwd, []).
 
-%% @doc Call `getenv' (call number 30) in the port process.
-%% @equiv getenv(Drv, [], Arg1)
-getenv(Drv, Arg1) ->
-    getenv(Drv, [], Arg1).
+%% @equiv getenv(Drv, [], Name)
+-spec getenv(pid(), iodata()) ->
+          binary() | false.
+getenv(Drv, Name) ->
+    getenv(Drv, [], Name).
 
-%% @doc Call `getenv' (call number 30) in the process at fork path `Pids'.
-getenv(Drv, Pids, Arg1) ->
-    call(Drv, Pids, getenv, [Arg1]).
+%% @doc getenv(3): the value of an environment variable, or `false'. Runs in
+%% the process at fork path `Pids' (call number 30).
+-spec getenv(pid(), fork_path(), iodata()) ->
+          binary() | false.
+getenv(Drv, Pids, Name) ->
+    call(Drv, Pids, getenv, [Name]).
 
-%% @doc Call `getgid' (call number 31) in the port process.
 %% @equiv getgid(Drv, [])
+-spec getgid(pid()) ->
+          gid_t().
 getgid(Drv) ->
     getgid(Drv, []).
 
-%% @doc Call `getgid' (call number 31) in the process at fork path `Pids'.
+%% @doc getgid(2): the group ID. Runs in the process at fork path `Pids' (call
+%% number 31).
+-spec getgid(pid(), fork_path()) ->
+          gid_t().
 getgid(Drv, Pids) ->
     call(Drv, Pids, getgid, []).
 
-%% @doc Call `getgroups' (call number 32) in the port process.
 %% @equiv getgroups(Drv, [])
+-spec getgroups(pid()) ->
+          {ok, [gid_t()]} | {error, posix()}.
 getgroups(Drv) ->
     getgroups(Drv, []).
 
-%% @doc Call `getgroups' (call number 32) in the process at fork path `Pids'.
+%% @doc getgroups(2): the supplementary groups. Runs in the process at fork
+%% path `Pids' (call number 32).
+-spec getgroups(pid(), fork_path()) ->
+          {ok, [gid_t()]} | {error, posix()}.
 getgroups(Drv, Pids) ->
     call(Drv, Pids, getgroups, []).
 
-%% @doc Call `gethostname' (call number 33) in the port process.
 %% @equiv gethostname(Drv, [])
+-spec gethostname(pid()) ->
+          {ok, binary()} | {error, posix()}.
 gethostname(Drv) ->
     gethostname(Drv, []).
 
-%% @doc Call `gethostname' (call number 33) in the process at fork path `Pids'.
+%% @doc gethostname(2): the hostname. Runs in the process at fork path `Pids'
+%% (call number 33).
+-spec gethostname(pid(), fork_path()) ->
+          {ok, binary()} | {error, posix()}.
 gethostname(Drv, Pids) ->
     call(Drv, Pids, gethostname, []).
 
-%% @doc Call `getopt' (call number 34) in the port process.
-%% @equiv getopt(Drv, [], Arg1)
-getopt(Drv, Arg1) ->
-    getopt(Drv, [], Arg1).
+%% @equiv getopt(Drv, [], Opt)
+-spec getopt(pid(), atom()) ->
+          integer() | false.
+getopt(Drv, Opt) ->
+    getopt(Drv, [], Opt).
 
-%% @doc Call `getopt' (call number 34) in the process at fork path `Pids'.
-getopt(Drv, Pids, Arg1) ->
-    call(Drv, Pids, getopt, [Arg1]).
+%% @doc Read an option of the process (see the module documentation for the
+%% options and their defaults); `false' for an unknown option. Runs in the
+%% process at fork path `Pids' (call number 34).
+-spec getopt(pid(), fork_path(), atom()) ->
+          integer() | false.
+getopt(Drv, Pids, Opt) ->
+    call(Drv, Pids, getopt, [Opt]).
 
-%% @doc Call `getpgrp' (call number 35) in the port process.
 %% @equiv getpgrp(Drv, [])
+-spec getpgrp(pid()) ->
+          os_pid().
 getpgrp(Drv) ->
     getpgrp(Drv, []).
 
-%% @doc Call `getpgrp' (call number 35) in the process at fork path `Pids'.
+%% @doc getpgrp(2): the process group. Runs in the process at fork path `Pids'
+%% (call number 35).
+-spec getpgrp(pid(), fork_path()) ->
+          os_pid().
 getpgrp(Drv, Pids) ->
     call(Drv, Pids, getpgrp, []).
 
-%% @doc Call `getpid' (call number 36) in the port process.
 %% @equiv getpid(Drv, [])
+-spec getpid(pid()) ->
+          os_pid().
 getpid(Drv) ->
     getpid(Drv, []).
 
-%% @doc Call `getpid' (call number 36) in the process at fork path `Pids'.
+%% @doc getpid(2): the OS pid of the process. Runs in the process at fork path
+%% `Pids' (call number 36).
+-spec getpid(pid(), fork_path()) ->
+          os_pid().
 getpid(Drv, Pids) ->
     call(Drv, Pids, getpid, []).
 
-%% @doc Call `getpriority' (call number 37) in the port process.
-%% @equiv getpriority(Drv, [], Arg1, Arg2)
-getpriority(Drv, Arg1, Arg2) ->
-    getpriority(Drv, [], Arg1, Arg2).
+%% @equiv getpriority(Drv, [], Which, Who)
+-spec getpriority(pid(), constant(), constant()) ->
+          {ok, integer()} | {error, posix()}.
+getpriority(Drv, Which, Who) ->
+    getpriority(Drv, [], Which, Who).
 
-%% @doc Call `getpriority' (call number 37) in the process at fork path `Pids'.
-getpriority(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, getpriority, [Arg1, Arg2]).
+%% @doc getpriority(2): `Which' is `prio_process', `prio_pgrp' or `prio_user'
+%% (or the integer). Runs in the process at fork path `Pids' (call number 37).
+-spec getpriority(pid(), fork_path(), constant(), constant()) ->
+          {ok, integer()} | {error, posix()}.
+getpriority(Drv, Pids, Which, Who) ->
+    call(Drv, Pids, getpriority, [Which, Who]).
 
-%% @doc Call `getresgid' (call number 38) in the port process.
 %% @equiv getresgid(Drv, [])
+-spec getresgid(pid()) ->
+          {ok, gid_t(), gid_t(), gid_t()} | {error, posix()}.
 getresgid(Drv) ->
     getresgid(Drv, []).
 
-%% @doc Call `getresgid' (call number 38) in the process at fork path `Pids'.
+%% @doc getresgid(2): real, effective and saved group IDs. Runs in the process
+%% at fork path `Pids' (call number 38).
+-spec getresgid(pid(), fork_path()) ->
+          {ok, gid_t(), gid_t(), gid_t()} | {error, posix()}.
 getresgid(Drv, Pids) ->
     call(Drv, Pids, getresgid, []).
 
-%% @doc Call `getresuid' (call number 39) in the port process.
 %% @equiv getresuid(Drv, [])
+-spec getresuid(pid()) ->
+          {ok, uid_t(), uid_t(), uid_t()} | {error, posix()}.
 getresuid(Drv) ->
     getresuid(Drv, []).
 
-%% @doc Call `getresuid' (call number 39) in the process at fork path `Pids'.
+%% @doc getresuid(2): real, effective and saved user IDs. Runs in the process
+%% at fork path `Pids' (call number 39).
+-spec getresuid(pid(), fork_path()) ->
+          {ok, uid_t(), uid_t(), uid_t()} | {error, posix()}.
 getresuid(Drv, Pids) ->
     call(Drv, Pids, getresuid, []).
 
-%% @doc Call `getrlimit' (call number 40) in the port process.
-%% @equiv getrlimit(Drv, [], Arg1)
-getrlimit(Drv, Arg1) ->
-    getrlimit(Drv, [], Arg1).
+%% @equiv getrlimit(Drv, [], Resource)
+-spec getrlimit(pid(), constant()) ->
+          {ok, #alcove_rlimit{}} | {error, posix()}.
+getrlimit(Drv, Resource) ->
+    getrlimit(Drv, [], Resource).
 
-%% @doc Call `getrlimit' (call number 40) in the process at fork path `Pids'.
-getrlimit(Drv, Pids, Arg1) ->
-    call(Drv, Pids, getrlimit, [Arg1]).
+%% @doc getrlimit(2): a resource limit; `Resource' is an integer (see
+%% rlimit_define/2,3) or an `rlimit_*' name. Runs in the process at fork path
+%% `Pids' (call number 40).
+-spec getrlimit(pid(), fork_path(), constant()) ->
+          {ok, #alcove_rlimit{}} | {error, posix()}.
+getrlimit(Drv, Pids, Resource) ->
+    call(Drv, Pids, getrlimit, [Resource]).
 
-%% @doc Call `getsid' (call number 41) in the port process.
-%% @equiv getsid(Drv, [], Arg1)
-getsid(Drv, Arg1) ->
-    getsid(Drv, [], Arg1).
+%% @equiv getsid(Drv, [], OSPid)
+-spec getsid(pid(), os_pid()) ->
+          {ok, os_pid()} | {error, posix()}.
+getsid(Drv, OSPid) ->
+    getsid(Drv, [], OSPid).
 
-%% @doc Call `getsid' (call number 41) in the process at fork path `Pids'.
-getsid(Drv, Pids, Arg1) ->
-    call(Drv, Pids, getsid, [Arg1]).
+%% @doc getsid(2): the session of process `OSPid' (0: this process). Runs in
+%% the process at fork path `Pids' (call number 41).
+-spec getsid(pid(), fork_path(), os_pid()) ->
+          {ok, os_pid()} | {error, posix()}.
+getsid(Drv, Pids, OSPid) ->
+    call(Drv, Pids, getsid, [OSPid]).
 
-%% @doc Call `getuid' (call number 42) in the port process.
 %% @equiv getuid(Drv, [])
+-spec getuid(pid()) ->
+          uid_t().
 getuid(Drv) ->
     getuid(Drv, []).
 
-%% @doc Call `getuid' (call number 42) in the process at fork path `Pids'.
+%% @doc getuid(2): the user ID. Runs in the process at fork path `Pids' (call
+%% number 42).
+-spec getuid(pid(), fork_path()) ->
+          uid_t().
 getuid(Drv, Pids) ->
     call(Drv, Pids, getuid, []).
 
-%% @doc Call `ioctl' (call number 43) in the port process.
-%% @equiv ioctl(Drv, [], Arg1, Arg2, Arg3)
-ioctl(Drv, Arg1, Arg2, Arg3) ->
-    ioctl(Drv, [], Arg1, Arg2, Arg3).
-
-%% @doc Call `ioctl' (call number 43) in the process at fork path `Pids'.
-ioctl(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, ioctl, [Arg1, Arg2, Arg3]).
-
-%% @doc Call `ioctl_constant' (call number 44) in the port process.
-%% @equiv ioctl_constant(Drv, [], Arg1)
-ioctl_constant(Drv, Arg1) ->
-    ioctl_constant(Drv, [], Arg1).
-
-%% @doc Call `ioctl_constant' (call number 44) in the process at fork path `Pids'.
-ioctl_constant(Drv, Pids, Arg1) ->
-    call(Drv, Pids, ioctl_constant, [Arg1]).
-
-%% @doc Call `iolist_to_bin' (call number 45) in the port process.
-%% @equiv iolist_to_bin(Drv, [], Arg1)
-iolist_to_bin(Drv, Arg1) ->
-    iolist_to_bin(Drv, [], Arg1).
-
-%% @doc Call `iolist_to_bin' (call number 45) in the process at fork path `Pids'.
-iolist_to_bin(Drv, Pids, Arg1) ->
-    call(Drv, Pids, iolist_to_bin, [Arg1]).
-
-%% @doc Call `jail' (call number 46) in the port process.
-%% @equiv jail(Drv, [], Arg1)
-jail(Drv, Arg1) ->
-    jail(Drv, [], Arg1).
-
-%% @doc Call `jail' (call number 46) in the process at fork path `Pids'.
-jail(Drv, Pids, Arg1) ->
-    call(Drv, Pids, jail, [Arg1]).
-
-%% @doc Call `jail_attach' (call number 47) in the port process.
-%% @equiv jail_attach(Drv, [], Arg1)
-jail_attach(Drv, Arg1) ->
-    jail_attach(Drv, [], Arg1).
-
-%% @doc Call `jail_attach' (call number 47) in the process at fork path `Pids'.
-jail_attach(Drv, Pids, Arg1) ->
-    call(Drv, Pids, jail_attach, [Arg1]).
-
-%% @doc Call `jail_remove' (call number 48) in the port process.
-%% @equiv jail_remove(Drv, [], Arg1)
-jail_remove(Drv, Arg1) ->
-    jail_remove(Drv, [], Arg1).
-
-%% @doc Call `jail_remove' (call number 48) in the process at fork path `Pids'.
-jail_remove(Drv, Pids, Arg1) ->
-    call(Drv, Pids, jail_remove, [Arg1]).
-
-%% @doc Call `kill' (call number 49) in the port process.
-%% @equiv kill(Drv, [], Arg1, Arg2)
-kill(Drv, Arg1, Arg2) ->
-    kill(Drv, [], Arg1, Arg2).
-
-%% @doc Call `kill' (call number 49) in the process at fork path `Pids'.
-kill(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, kill, [Arg1, Arg2]).
-
-%% @doc Call `link' (call number 50) in the port process.
-%% @equiv link(Drv, [], Arg1, Arg2)
-link(Drv, Arg1, Arg2) ->
-    link(Drv, [], Arg1, Arg2).
-
-%% @doc Call `link' (call number 50) in the process at fork path `Pids'.
-link(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, link, [Arg1, Arg2]).
-
-%% @doc Call `lseek' (call number 51) in the port process.
-%% @equiv lseek(Drv, [], Arg1, Arg2, Arg3)
-lseek(Drv, Arg1, Arg2, Arg3) ->
-    lseek(Drv, [], Arg1, Arg2, Arg3).
-
-%% @doc Call `lseek' (call number 51) in the process at fork path `Pids'.
-lseek(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, lseek, [Arg1, Arg2, Arg3]).
-
-%% @doc Call `mkdir' (call number 52) in the port process.
-%% @equiv mkdir(Drv, [], Arg1, Arg2)
-mkdir(Drv, Arg1, Arg2) ->
-    mkdir(Drv, [], Arg1, Arg2).
-
-%% @doc Call `mkdir' (call number 52) in the process at fork path `Pids'.
-mkdir(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, mkdir, [Arg1, Arg2]).
-
-%% @doc Call `mkfifo' (call number 53) in the port process.
-%% @equiv mkfifo(Drv, [], Arg1, Arg2)
-mkfifo(Drv, Arg1, Arg2) ->
-    mkfifo(Drv, [], Arg1, Arg2).
-
-%% @doc Call `mkfifo' (call number 53) in the process at fork path `Pids'.
-mkfifo(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, mkfifo, [Arg1, Arg2]).
-
-%% @doc Call `mount_constant' (call number 55) in the port process.
-%% @equiv mount_constant(Drv, [], Arg1)
-mount_constant(Drv, Arg1) ->
-    mount_constant(Drv, [], Arg1).
-
-%% @doc Call `mount_constant' (call number 55) in the process at fork path `Pids'.
-mount_constant(Drv, Pids, Arg1) ->
-    call(Drv, Pids, mount_constant, [Arg1]).
-
-%% @doc Call `open' (call number 56) in the port process.
-%% @equiv open(Drv, [], Arg1, Arg2, Arg3)
-open(Drv, Arg1, Arg2, Arg3) ->
-    open(Drv, [], Arg1, Arg2, Arg3).
-
-%% @doc Call `open' (call number 56) in the process at fork path `Pids'.
-open(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, open, [Arg1, Arg2, Arg3]).
-
-%% @doc Call `pivot_root' (call number 57) in the port process.
-%% @equiv pivot_root(Drv, [], Arg1, Arg2)
-pivot_root(Drv, Arg1, Arg2) ->
-    pivot_root(Drv, [], Arg1, Arg2).
-
-%% @doc Call `pivot_root' (call number 57) in the process at fork path `Pids'.
-pivot_root(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, pivot_root, [Arg1, Arg2]).
-
-%% @doc Call `pledge' (call number 58) in the port process.
-%% @equiv pledge(Drv, [], Arg1, Arg2)
-pledge(Drv, Arg1, Arg2) ->
-    pledge(Drv, [], Arg1, Arg2).
-
-%% @doc Call `pledge' (call number 58) in the process at fork path `Pids'.
-pledge(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, pledge, [Arg1, Arg2]).
-
-%% @doc Call `prctl' (call number 59) in the port process.
-%% @equiv prctl(Drv, [], Arg1, Arg2, Arg3, Arg4, Arg5)
-prctl(Drv, Arg1, Arg2, Arg3, Arg4, Arg5) ->
-    prctl(Drv, [], Arg1, Arg2, Arg3, Arg4, Arg5).
-
-%% @doc Call `prctl' (call number 59) in the process at fork path `Pids'.
-prctl(Drv, Pids, Arg1, Arg2, Arg3, Arg4, Arg5) ->
-    call(Drv, Pids, prctl, [Arg1, Arg2, Arg3, Arg4, Arg5]).
-
-%% @doc Call `prctl_constant' (call number 60) in the port process.
-%% @equiv prctl_constant(Drv, [], Arg1)
-prctl_constant(Drv, Arg1) ->
-    prctl_constant(Drv, [], Arg1).
-
-%% @doc Call `prctl_constant' (call number 60) in the process at fork path `Pids'.
-prctl_constant(Drv, Pids, Arg1) ->
-    call(Drv, Pids, prctl_constant, [Arg1]).
-
-%% @doc Call `procctl' (call number 61) in the port process.
-%% @equiv procctl(Drv, [], Arg1, Arg2, Arg3, Arg4)
-procctl(Drv, Arg1, Arg2, Arg3, Arg4) ->
-    procctl(Drv, [], Arg1, Arg2, Arg3, Arg4).
-
-%% @doc Call `procctl' (call number 61) in the process at fork path `Pids'.
-procctl(Drv, Pids, Arg1, Arg2, Arg3, Arg4) ->
-    call(Drv, Pids, procctl, [Arg1, Arg2, Arg3, Arg4]).
-
-%% @doc Call `ptrace' (call number 62) in the port process.
-%% @equiv ptrace(Drv, [], Arg1, Arg2, Arg3, Arg4)
-ptrace(Drv, Arg1, Arg2, Arg3, Arg4) ->
-    ptrace(Drv, [], Arg1, Arg2, Arg3, Arg4).
-
-%% @doc Call `ptrace' (call number 62) in the process at fork path `Pids'.
-ptrace(Drv, Pids, Arg1, Arg2, Arg3, Arg4) ->
-    call(Drv, Pids, ptrace, [Arg1, Arg2, Arg3, Arg4]).
-
-%% @doc Call `ptrace_constant' (call number 63) in the port process.
-%% @equiv ptrace_constant(Drv, [], Arg1)
-ptrace_constant(Drv, Arg1) ->
-    ptrace_constant(Drv, [], Arg1).
-
-%% @doc Call `ptrace_constant' (call number 63) in the process at fork path `Pids'.
-ptrace_constant(Drv, Pids, Arg1) ->
-    call(Drv, Pids, ptrace_constant, [Arg1]).
-
-%% @doc Call `read' (call number 64) in the port process.
-%% @equiv read(Drv, [], Arg1, Arg2)
-read(Drv, Arg1, Arg2) ->
-    read(Drv, [], Arg1, Arg2).
-
-%% @doc Call `read' (call number 64) in the process at fork path `Pids'.
-read(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, read, [Arg1, Arg2]).
-
-%% @doc Call `readdir' (call number 65) in the port process.
-%% @equiv readdir(Drv, [], Arg1)
-readdir(Drv, Arg1) ->
-    readdir(Drv, [], Arg1).
-
-%% @doc Call `readdir' (call number 65) in the process at fork path `Pids'.
-readdir(Drv, Pids, Arg1) ->
-    call(Drv, Pids, readdir, [Arg1]).
-
-%% @doc Call `rlimit_constant' (call number 66) in the port process.
-%% @equiv rlimit_constant(Drv, [], Arg1)
-rlimit_constant(Drv, Arg1) ->
-    rlimit_constant(Drv, [], Arg1).
-
-%% @doc Call `rlimit_constant' (call number 66) in the process at fork path `Pids'.
-rlimit_constant(Drv, Pids, Arg1) ->
-    call(Drv, Pids, rlimit_constant, [Arg1]).
-
-%% @doc Call `rmdir' (call number 67) in the port process.
-%% @equiv rmdir(Drv, [], Arg1)
-rmdir(Drv, Arg1) ->
-    rmdir(Drv, [], Arg1).
-
-%% @doc Call `rmdir' (call number 67) in the process at fork path `Pids'.
-rmdir(Drv, Pids, Arg1) ->
-    call(Drv, Pids, rmdir, [Arg1]).
-
-%% @doc Call `seccomp' (call number 68) in the port process.
-%% @equiv seccomp(Drv, [], Arg1, Arg2, Arg3)
-seccomp(Drv, Arg1, Arg2, Arg3) ->
-    seccomp(Drv, [], Arg1, Arg2, Arg3).
-
-%% @doc Call `seccomp' (call number 68) in the process at fork path `Pids'.
-seccomp(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, seccomp, [Arg1, Arg2, Arg3]).
-
-%% @doc Call `seccomp_constant' (call number 69) in the port process.
-%% @equiv seccomp_constant(Drv, [], Arg1)
-seccomp_constant(Drv, Arg1) ->
-    seccomp_constant(Drv, [], Arg1).
-
-%% @doc Call `seccomp_constant' (call number 69) in the process at fork path `Pids'.
-seccomp_constant(Drv, Pids, Arg1) ->
-    call(Drv, Pids, seccomp_constant, [Arg1]).
-
-%% @doc Call `select' (call number 70) in the port process.
-%% @equiv select(Drv, [], Arg1, Arg2, Arg3, Arg4)
-select(Drv, Arg1, Arg2, Arg3, Arg4) ->
-    select(Drv, [], Arg1, Arg2, Arg3, Arg4).
-
-%% @doc Call `select' (call number 70) in the process at fork path `Pids'.
-select(Drv, Pids, Arg1, Arg2, Arg3, Arg4) ->
-    call(Drv, Pids, select, [Arg1, Arg2, Arg3, Arg4]).
-
-%% @doc Call `setcpid' (call number 71) in the port process.
-%% @equiv setcpid(Drv, [], Arg1, Arg2, Arg3)
-setcpid(Drv, Arg1, Arg2, Arg3) ->
-    setcpid(Drv, [], Arg1, Arg2, Arg3).
-
-%% @doc Call `setcpid' (call number 71) in the process at fork path `Pids'.
-setcpid(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, setcpid, [Arg1, Arg2, Arg3]).
-
-%% @doc Call `setenv' (call number 72) in the port process.
-%% @equiv setenv(Drv, [], Arg1, Arg2, Arg3)
-setenv(Drv, Arg1, Arg2, Arg3) ->
-    setenv(Drv, [], Arg1, Arg2, Arg3).
-
-%% @doc Call `setenv' (call number 72) in the process at fork path `Pids'.
-setenv(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, setenv, [Arg1, Arg2, Arg3]).
-
-%% @doc Call `setgid' (call number 73) in the port process.
-%% @equiv setgid(Drv, [], Arg1)
-setgid(Drv, Arg1) ->
-    setgid(Drv, [], Arg1).
-
-%% @doc Call `setgid' (call number 73) in the process at fork path `Pids'.
-setgid(Drv, Pids, Arg1) ->
-    call(Drv, Pids, setgid, [Arg1]).
-
-%% @doc Call `setgroups' (call number 74) in the port process.
-%% @equiv setgroups(Drv, [], Arg1)
-setgroups(Drv, Arg1) ->
-    setgroups(Drv, [], Arg1).
-
-%% @doc Call `setgroups' (call number 74) in the process at fork path `Pids'.
-setgroups(Drv, Pids, Arg1) ->
-    call(Drv, Pids, setgroups, [Arg1]).
-
-%% @doc Call `sethostname' (call number 75) in the port process.
-%% @equiv sethostname(Drv, [], Arg1)
-sethostname(Drv, Arg1) ->
-    sethostname(Drv, [], Arg1).
-
-%% @doc Call `sethostname' (call number 75) in the process at fork path `Pids'.
-sethostname(Drv, Pids, Arg1) ->
-    call(Drv, Pids, sethostname, [Arg1]).
-
-%% @doc Call `setopt' (call number 77) in the port process.
-%% @equiv setopt(Drv, [], Arg1, Arg2)
-setopt(Drv, Arg1, Arg2) ->
-    setopt(Drv, [], Arg1, Arg2).
-
-%% @doc Call `setopt' (call number 77) in the process at fork path `Pids'.
-setopt(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, setopt, [Arg1, Arg2]).
-
-%% @doc Call `setpgid' (call number 78) in the port process.
-%% @equiv setpgid(Drv, [], Arg1, Arg2)
-setpgid(Drv, Arg1, Arg2) ->
-    setpgid(Drv, [], Arg1, Arg2).
-
-%% @doc Call `setpgid' (call number 78) in the process at fork path `Pids'.
-setpgid(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, setpgid, [Arg1, Arg2]).
-
-%% @doc Call `setpriority' (call number 79) in the port process.
-%% @equiv setpriority(Drv, [], Arg1, Arg2, Arg3)
-setpriority(Drv, Arg1, Arg2, Arg3) ->
-    setpriority(Drv, [], Arg1, Arg2, Arg3).
-
-%% @doc Call `setpriority' (call number 79) in the process at fork path `Pids'.
-setpriority(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, setpriority, [Arg1, Arg2, Arg3]).
-
-%% @doc Call `setproctitle' (call number 80) in the port process.
-%% @equiv setproctitle(Drv, [], Arg1)
-setproctitle(Drv, Arg1) ->
-    setproctitle(Drv, [], Arg1).
-
-%% @doc Call `setproctitle' (call number 80) in the process at fork path `Pids'.
-setproctitle(Drv, Pids, Arg1) ->
-    call(Drv, Pids, setproctitle, [Arg1]).
-
-%% @doc Call `setresgid' (call number 81) in the port process.
-%% @equiv setresgid(Drv, [], Arg1, Arg2, Arg3)
-setresgid(Drv, Arg1, Arg2, Arg3) ->
-    setresgid(Drv, [], Arg1, Arg2, Arg3).
-
-%% @doc Call `setresgid' (call number 81) in the process at fork path `Pids'.
-setresgid(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, setresgid, [Arg1, Arg2, Arg3]).
-
-%% @doc Call `setresuid' (call number 82) in the port process.
-%% @equiv setresuid(Drv, [], Arg1, Arg2, Arg3)
-setresuid(Drv, Arg1, Arg2, Arg3) ->
-    setresuid(Drv, [], Arg1, Arg2, Arg3).
-
-%% @doc Call `setresuid' (call number 82) in the process at fork path `Pids'.
-setresuid(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, setresuid, [Arg1, Arg2, Arg3]).
-
-%% @doc Call `setrlimit' (call number 83) in the port process.
-%% @equiv setrlimit(Drv, [], Arg1, Arg2)
-setrlimit(Drv, Arg1, Arg2) ->
-    setrlimit(Drv, [], Arg1, Arg2).
-
-%% @doc Call `setrlimit' (call number 83) in the process at fork path `Pids'.
-setrlimit(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, setrlimit, [Arg1, Arg2]).
-
-%% @doc Call `setsid' (call number 84) in the port process.
+%% @equiv ioctl(Drv, [], FD, Request, Arg)
+-spec ioctl(pid(), fd(), constant(), integer() | binary() | cstruct()) ->
+          {ok, integer(), binary() | cstruct()} | {error, posix()}.
+ioctl(Drv, FD, Request, Arg) ->
+    ioctl(Drv, [], FD, Request, Arg).
+
+%% @doc ioctl(2): `Arg' is an integer (passed by value, `Out' is `<<>>'), a
+%% binary (a buffer, `Out' is its contents afterwards) or a cstruct. Runs in
+%% the process at fork path `Pids' (call number 43).
+-spec ioctl(pid(), fork_path(), fd(), constant(), integer() | binary() | cstruct()) ->
+          {ok, integer(), binary() | cstruct()} | {error, posix()}.
+ioctl(Drv, Pids, FD, Request, Arg) ->
+    call(Drv, Pids, ioctl, [FD, Request, Arg]).
+
+%% @equiv ioctl_constant(Drv, [], Symbol)
+-spec ioctl_constant(pid(), atom()) ->
+          non_neg_integer() | unknown.
+ioctl_constant(Drv, Symbol) ->
+    ioctl_constant(Drv, [], Symbol).
+
+%% @doc The value of an ioctl(2) request (`tiocgwinsz', ...), or `unknown'.
+%% Runs in the process at fork path `Pids' (call number 44).
+-spec ioctl_constant(pid(), fork_path(), atom()) ->
+          non_neg_integer() | unknown.
+ioctl_constant(Drv, Pids, Symbol) ->
+    call(Drv, Pids, ioctl_constant, [Symbol]).
+
+%% @equiv iolist_to_bin(Drv, [], Data)
+-spec iolist_to_bin(pid(), iodata()) ->
+          binary().
+iolist_to_bin(Drv, Data) ->
+    iolist_to_bin(Drv, [], Data).
+
+%% @doc The bytes of `Data', flattened by the process (a test helper). Runs in
+%% the process at fork path `Pids' (call number 45).
+-spec iolist_to_bin(pid(), fork_path(), iodata()) ->
+          binary().
+iolist_to_bin(Drv, Pids, Data) ->
+    call(Drv, Pids, iolist_to_bin, [Data]).
+
+%% @equiv jail(Drv, [], Jail)
+-spec jail(pid(), cstruct()) ->
+          {ok, integer()} | {error, posix()}.
+jail(Drv, Jail) ->
+    jail(Drv, [], Jail).
+
+%% @doc jail(2) (FreeBSD). Not available on Linux: raises `error:undef'. Runs
+%% in the process at fork path `Pids' (call number 46).
+-spec jail(pid(), fork_path(), cstruct()) ->
+          {ok, integer()} | {error, posix()}.
+jail(Drv, Pids, Jail) ->
+    call(Drv, Pids, jail, [Jail]).
+
+%% @equiv jail_attach(Drv, [], JID)
+-spec jail_attach(pid(), integer()) ->
+          ok | {error, posix()}.
+jail_attach(Drv, JID) ->
+    jail_attach(Drv, [], JID).
+
+%% @doc jail_attach(2) (FreeBSD). Not available on Linux: raises `error:undef'.
+%% Runs in the process at fork path `Pids' (call number 47).
+-spec jail_attach(pid(), fork_path(), integer()) ->
+          ok | {error, posix()}.
+jail_attach(Drv, Pids, JID) ->
+    call(Drv, Pids, jail_attach, [JID]).
+
+%% @equiv jail_remove(Drv, [], JID)
+-spec jail_remove(pid(), integer()) ->
+          ok | {error, posix()}.
+jail_remove(Drv, JID) ->
+    jail_remove(Drv, [], JID).
+
+%% @doc jail_remove(2) (FreeBSD). Not available on Linux: raises `error:undef'.
+%% Runs in the process at fork path `Pids' (call number 48).
+-spec jail_remove(pid(), fork_path(), integer()) ->
+          ok | {error, posix()}.
+jail_remove(Drv, Pids, JID) ->
+    call(Drv, Pids, jail_remove, [JID]).
+
+%% @equiv kill(Drv, [], OSPid, Signal)
+-spec kill(pid(), os_pid(), constant()) ->
+          ok | {error, posix()}.
+kill(Drv, OSPid, Signal) ->
+    kill(Drv, [], OSPid, Signal).
+
+%% @doc kill(2): send `Signal' (an integer or a signal name) to `OSPid'. Runs
+%% in the process at fork path `Pids' (call number 49).
+-spec kill(pid(), fork_path(), os_pid(), constant()) ->
+          ok | {error, posix()}.
+kill(Drv, Pids, OSPid, Signal) ->
+    call(Drv, Pids, kill, [OSPid, Signal]).
+
+%% @equiv link(Drv, [], OldPath, NewPath)
+-spec link(pid(), iodata(), iodata()) ->
+          ok | {error, posix()}.
+link(Drv, OldPath, NewPath) ->
+    link(Drv, [], OldPath, NewPath).
+
+%% @doc link(2): make a new name for a file. Runs in the process at fork path
+%% `Pids' (call number 50).
+-spec link(pid(), fork_path(), iodata(), iodata()) ->
+          ok | {error, posix()}.
+link(Drv, Pids, OldPath, NewPath) ->
+    call(Drv, Pids, link, [OldPath, NewPath]).
+
+%% @equiv lseek(Drv, [], FD, Offset, Whence)
+-spec lseek(pid(), fd(), int64_t(), integer()) ->
+          ok | {error, posix()}.
+lseek(Drv, FD, Offset, Whence) ->
+    lseek(Drv, [], FD, Offset, Whence).
+
+%% @doc lseek(2): set the file offset (the new offset is not returned). Runs in
+%% the process at fork path `Pids' (call number 51).
+-spec lseek(pid(), fork_path(), fd(), int64_t(), integer()) ->
+          ok | {error, posix()}.
+lseek(Drv, Pids, FD, Offset, Whence) ->
+    call(Drv, Pids, lseek, [FD, Offset, Whence]).
+
+%% @equiv mkdir(Drv, [], Path, Mode)
+-spec mkdir(pid(), iodata(), mode()) ->
+          ok | {error, posix()}.
+mkdir(Drv, Path, Mode) ->
+    mkdir(Drv, [], Path, Mode).
+
+%% @doc mkdir(2): create a directory. Runs in the process at fork path `Pids'
+%% (call number 52).
+-spec mkdir(pid(), fork_path(), iodata(), mode()) ->
+          ok | {error, posix()}.
+mkdir(Drv, Pids, Path, Mode) ->
+    call(Drv, Pids, mkdir, [Path, Mode]).
+
+%% @equiv mkfifo(Drv, [], Path, Mode)
+-spec mkfifo(pid(), iodata(), mode()) ->
+          ok | {error, posix()}.
+mkfifo(Drv, Path, Mode) ->
+    mkfifo(Drv, [], Path, Mode).
+
+%% @doc mkfifo(3): create a named pipe. Runs in the process at fork path `Pids'
+%% (call number 53).
+-spec mkfifo(pid(), fork_path(), iodata(), mode()) ->
+          ok | {error, posix()}.
+mkfifo(Drv, Pids, Path, Mode) ->
+    call(Drv, Pids, mkfifo, [Path, Mode]).
+
+%% @equiv mount_constant(Drv, [], Symbol)
+-spec mount_constant(pid(), atom()) ->
+          non_neg_integer() | unknown.
+mount_constant(Drv, Symbol) ->
+    mount_constant(Drv, [], Symbol).
+
+%% @doc The value of a mount(2) flag (`ms_rdonly', or the portable `rdonly',
+%% `nosuid', `noexec', `noatime'), or `unknown'. Runs in the process at fork
+%% path `Pids' (call number 55).
+-spec mount_constant(pid(), fork_path(), atom()) ->
+          non_neg_integer() | unknown.
+mount_constant(Drv, Pids, Symbol) ->
+    call(Drv, Pids, mount_constant, [Symbol]).
+
+%% @equiv open(Drv, [], Path, Flags, Mode)
+-spec open(pid(), iodata(), flags(), mode()) ->
+          {ok, fd()} | {error, posix()}.
+open(Drv, Path, Flags, Mode) ->
+    open(Drv, [], Path, Flags, Mode).
+
+%% @doc open(2): open a file; `Flags' is an integer (see file_define/2,3) or a
+%% list of `o_*' names. Runs in the process at fork path `Pids' (call number
+%% 56).
+-spec open(pid(), fork_path(), iodata(), flags(), mode()) ->
+          {ok, fd()} | {error, posix()}.
+open(Drv, Pids, Path, Flags, Mode) ->
+    call(Drv, Pids, open, [Path, Flags, Mode]).
+
+%% @equiv pivot_root(Drv, [], NewRoot, PutOld)
+-spec pivot_root(pid(), iodata(), iodata()) ->
+          ok | {error, posix()}.
+pivot_root(Drv, NewRoot, PutOld) ->
+    pivot_root(Drv, [], NewRoot, PutOld).
+
+%% @doc pivot_root(2) (Linux): change the root mount. Runs in the process at
+%% fork path `Pids' (call number 57).
+-spec pivot_root(pid(), fork_path(), iodata(), iodata()) ->
+          ok | {error, posix()}.
+pivot_root(Drv, Pids, NewRoot, PutOld) ->
+    call(Drv, Pids, pivot_root, [NewRoot, PutOld]).
+
+%% @equiv pledge(Drv, [], Promises, ExecPromises)
+-spec pledge(pid(), iodata(), iodata()) ->
+          ok | {error, posix()}.
+pledge(Drv, Promises, ExecPromises) ->
+    pledge(Drv, [], Promises, ExecPromises).
+
+%% @doc pledge(2) (OpenBSD). Not available on Linux: raises `error:undef'. Runs
+%% in the process at fork path `Pids' (call number 58).
+-spec pledge(pid(), fork_path(), iodata(), iodata()) ->
+          ok | {error, posix()}.
+pledge(Drv, Pids, Promises, ExecPromises) ->
+    call(Drv, Pids, pledge, [Promises, ExecPromises]).
+
+%% @equiv prctl(Drv, [], Option, Arg2, Arg3, Arg4, Arg5)
+-spec prctl(pid(), constant(), prctl_arg(), prctl_arg(), prctl_arg(), prctl_arg()) ->
+          {ok, integer(), prctl_val(), prctl_val(), prctl_val(), prctl_val()}
+          | {error, posix()}.
+prctl(Drv, Option, Arg2, Arg3, Arg4, Arg5) ->
+    prctl(Drv, [], Option, Arg2, Arg3, Arg4, Arg5).
+
+%% @doc prctl(2) (Linux): each argument is an integer, an atom, a binary (a
+%% buffer) or a cstruct; returns the prctl result and each argument's value
+%% after the call. Runs in the process at fork path `Pids' (call number 59).
+-spec prctl(pid(), fork_path(), constant(), prctl_arg(), prctl_arg(), prctl_arg(), prctl_arg()) ->
+          {ok, integer(), prctl_val(), prctl_val(), prctl_val(), prctl_val()}
+          | {error, posix()}.
+prctl(Drv, Pids, Option, Arg2, Arg3, Arg4, Arg5) ->
+    call(Drv, Pids, prctl, [Option, Arg2, Arg3, Arg4, Arg5]).
+
+%% @equiv prctl_constant(Drv, [], Symbol)
+-spec prctl_constant(pid(), atom()) ->
+          non_neg_integer() | unknown.
+prctl_constant(Drv, Symbol) ->
+    prctl_constant(Drv, [], Symbol).
+
+%% @doc The value of a prctl(2) option (`pr_set_no_new_privs', ...), or
+%% `unknown'. Runs in the process at fork path `Pids' (call number 60).
+-spec prctl_constant(pid(), fork_path(), atom()) ->
+          non_neg_integer() | unknown.
+prctl_constant(Drv, Pids, Symbol) ->
+    call(Drv, Pids, prctl_constant, [Symbol]).
+
+%% @equiv procctl(Drv, [], IDType, ID, Cmd, Data)
+-spec procctl(pid(), constant(), os_pid(), constant(), [] | cstruct()) ->
+          {ok, binary(), cstruct()} | {error, posix()}.
+procctl(Drv, IDType, ID, Cmd, Data) ->
+    procctl(Drv, [], IDType, ID, Cmd, Data).
+
+%% @doc procctl(2) (FreeBSD). Not available on Linux: raises `error:undef'.
+%% Runs in the process at fork path `Pids' (call number 61).
+-spec procctl(pid(), fork_path(), constant(), os_pid(), constant(), [] | cstruct()) ->
+          {ok, binary(), cstruct()} | {error, posix()}.
+procctl(Drv, Pids, IDType, ID, Cmd, Data) ->
+    call(Drv, Pids, procctl, [IDType, ID, Cmd, Data]).
+
+%% @equiv ptrace(Drv, [], Request, OSPid, Addr, Data)
+-spec ptrace(pid(), constant(), os_pid(), ptrace_arg(), ptrace_arg()) ->
+          {ok, integer(), ptrace_val(), ptrace_val()} | {error, posix()}.
+ptrace(Drv, Request, OSPid, Addr, Data) ->
+    ptrace(Drv, [], Request, OSPid, Addr, Data).
+
+%% @doc ptrace(2) (Linux): `Addr' and `Data' are integers, binaries (buffers)
+%% or cstructs; returns the ptrace result and their values after the call. Runs
+%% in the process at fork path `Pids' (call number 62).
+-spec ptrace(pid(), fork_path(), constant(), os_pid(), ptrace_arg(), ptrace_arg()) ->
+          {ok, integer(), ptrace_val(), ptrace_val()} | {error, posix()}.
+ptrace(Drv, Pids, Request, OSPid, Addr, Data) ->
+    call(Drv, Pids, ptrace, [Request, OSPid, Addr, Data]).
+
+%% @equiv ptrace_constant(Drv, [], Symbol)
+-spec ptrace_constant(pid(), atom()) ->
+          non_neg_integer() | unknown.
+ptrace_constant(Drv, Symbol) ->
+    ptrace_constant(Drv, [], Symbol).
+
+%% @doc The value of a ptrace(2) request (`ptrace_traceme', ...), or `unknown'.
+%% Runs in the process at fork path `Pids' (call number 63).
+-spec ptrace_constant(pid(), fork_path(), atom()) ->
+          non_neg_integer() | unknown.
+ptrace_constant(Drv, Pids, Symbol) ->
+    call(Drv, Pids, ptrace_constant, [Symbol]).
+
+%% @equiv read(Drv, [], FD, Count)
+-spec read(pid(), fd(), non_neg_integer()) ->
+          {ok, binary()} | {error, posix()}.
+read(Drv, FD, Count) ->
+    read(Drv, [], FD, Count).
+
+%% @doc read(2): at most `Count' bytes (`<<>>' at end of file). Runs in the
+%% process at fork path `Pids' (call number 64).
+-spec read(pid(), fork_path(), fd(), non_neg_integer()) ->
+          {ok, binary()} | {error, posix()}.
+read(Drv, Pids, FD, Count) ->
+    call(Drv, Pids, read, [FD, Count]).
+
+%% @equiv readdir(Drv, [], Path)
+-spec readdir(pid(), iodata()) ->
+          {ok, [binary()]} | {error, posix()}.
+readdir(Drv, Path) ->
+    readdir(Drv, [], Path).
+
+%% @doc readdir(3): the names in a directory, `.' and `..' included. Runs in
+%% the process at fork path `Pids' (call number 65).
+-spec readdir(pid(), fork_path(), iodata()) ->
+          {ok, [binary()]} | {error, posix()}.
+readdir(Drv, Pids, Path) ->
+    call(Drv, Pids, readdir, [Path]).
+
+%% @equiv rlimit_constant(Drv, [], Symbol)
+-spec rlimit_constant(pid(), atom()) ->
+          non_neg_integer() | unknown.
+rlimit_constant(Drv, Symbol) ->
+    rlimit_constant(Drv, [], Symbol).
+
+%% @doc The value of a resource (`rlimit_nofile', ...), or `unknown'. Runs in
+%% the process at fork path `Pids' (call number 66).
+-spec rlimit_constant(pid(), fork_path(), atom()) ->
+          non_neg_integer() | unknown.
+rlimit_constant(Drv, Pids, Symbol) ->
+    call(Drv, Pids, rlimit_constant, [Symbol]).
+
+%% @equiv rmdir(Drv, [], Path)
+-spec rmdir(pid(), iodata()) ->
+          ok | {error, posix()}.
+rmdir(Drv, Path) ->
+    rmdir(Drv, [], Path).
+
+%% @doc rmdir(2): delete a directory. Runs in the process at fork path `Pids'
+%% (call number 67).
+-spec rmdir(pid(), fork_path(), iodata()) ->
+          ok | {error, posix()}.
+rmdir(Drv, Pids, Path) ->
+    call(Drv, Pids, rmdir, [Path]).
+
+%% @equiv seccomp(Drv, [], Operation, Flags, Prog)
+-spec seccomp(pid(), constant(), constant(), [] | cstruct()) ->
+          ok | {error, posix()}.
+seccomp(Drv, Operation, Flags, Prog) ->
+    seccomp(Drv, [], Operation, Flags, Prog).
+
+%% @doc seccomp(2) (Linux): `Prog' is `[]' or a cstruct (a struct sock_fprog
+%% for `seccomp_set_mode_filter'). Runs in the process at fork path `Pids'
+%% (call number 68).
+-spec seccomp(pid(), fork_path(), constant(), constant(), [] | cstruct()) ->
+          ok | {error, posix()}.
+seccomp(Drv, Pids, Operation, Flags, Prog) ->
+    call(Drv, Pids, seccomp, [Operation, Flags, Prog]).
+
+%% @equiv seccomp_constant(Drv, [], Symbol)
+-spec seccomp_constant(pid(), atom()) ->
+          non_neg_integer() | unknown.
+seccomp_constant(Drv, Symbol) ->
+    seccomp_constant(Drv, [], Symbol).
+
+%% @doc The value of a seccomp(2) operation or flag, or `unknown'. Runs in the
+%% process at fork path `Pids' (call number 69).
+-spec seccomp_constant(pid(), fork_path(), atom()) ->
+          non_neg_integer() | unknown.
+seccomp_constant(Drv, Pids, Symbol) ->
+    call(Drv, Pids, seccomp_constant, [Symbol]).
+
+%% @equiv select(Drv, [], Readfds, Writefds, Exceptfds, Timeout)
+-spec select(pid(), [fd()], [fd()], [fd()], <<>> | [] | #alcove_timeval{}) ->
+          {ok, [fd()], [fd()], [fd()]} | {error, posix()}.
+select(Drv, Readfds, Writefds, Exceptfds, Timeout) ->
+    select(Drv, [], Readfds, Writefds, Exceptfds, Timeout).
+
+%% @doc select(2): the ready descriptors of each set; `Timeout' `<<>>' (or
+%% `[]') blocks until one is ready. Runs in the process at fork path `Pids'
+%% (call number 70).
+-spec select(pid(), fork_path(), [fd()], [fd()], [fd()], <<>> | [] | #alcove_timeval{}) ->
+          {ok, [fd()], [fd()], [fd()]} | {error, posix()}.
+select(Drv, Pids, Readfds, Writefds, Exceptfds, Timeout) ->
+    call(Drv, Pids, select, [Readfds, Writefds, Exceptfds, Timeout]).
+
+%% @equiv setcpid(Drv, [], OSPid, Opt, Val)
+-spec setcpid(pid(), os_pid(), atom(), integer()) ->
+          boolean().
+setcpid(Drv, OSPid, Opt, Val) ->
+    setcpid(Drv, [], OSPid, Opt, Val).
+
+%% @doc Set an option of the child `OSPid' in the child table (`flowcontrol',
+%% `signaloneof'); `false' for an unknown option. Runs in the process at fork
+%% path `Pids' (call number 71).
+-spec setcpid(pid(), fork_path(), os_pid(), atom(), integer()) ->
+          boolean().
+setcpid(Drv, Pids, OSPid, Opt, Val) ->
+    call(Drv, Pids, setcpid, [OSPid, Opt, Val]).
+
+%% @equiv setenv(Drv, [], Name, Value, Overwrite)
+-spec setenv(pid(), iodata(), iodata(), 0 | 1) ->
+          ok | {error, posix()}.
+setenv(Drv, Name, Value, Overwrite) ->
+    setenv(Drv, [], Name, Value, Overwrite).
+
+%% @doc setenv(3): set an environment variable, replacing an existing value if
+%% `Overwrite' is not 0. Runs in the process at fork path `Pids' (call number
+%% 72).
+-spec setenv(pid(), fork_path(), iodata(), iodata(), 0 | 1) ->
+          ok | {error, posix()}.
+setenv(Drv, Pids, Name, Value, Overwrite) ->
+    call(Drv, Pids, setenv, [Name, Value, Overwrite]).
+
+%% @equiv setgid(Drv, [], Gid)
+-spec setgid(pid(), gid_t()) ->
+          ok | {error, posix()}.
+setgid(Drv, Gid) ->
+    setgid(Drv, [], Gid).
+
+%% @doc setgid(2): set the group ID. Runs in the process at fork path `Pids'
+%% (call number 73).
+-spec setgid(pid(), fork_path(), gid_t()) ->
+          ok | {error, posix()}.
+setgid(Drv, Pids, Gid) ->
+    call(Drv, Pids, setgid, [Gid]).
+
+%% @equiv setgroups(Drv, [], Groups)
+-spec setgroups(pid(), [gid_t()]) ->
+          ok | {error, posix()}.
+setgroups(Drv, Groups) ->
+    setgroups(Drv, [], Groups).
+
+%% @doc setgroups(2): set the supplementary groups. Runs in the process at fork
+%% path `Pids' (call number 74).
+-spec setgroups(pid(), fork_path(), [gid_t()]) ->
+          ok | {error, posix()}.
+setgroups(Drv, Pids, Groups) ->
+    call(Drv, Pids, setgroups, [Groups]).
+
+%% @equiv sethostname(Drv, [], Hostname)
+-spec sethostname(pid(), iodata()) ->
+          ok | {error, posix()}.
+sethostname(Drv, Hostname) ->
+    sethostname(Drv, [], Hostname).
+
+%% @doc sethostname(2): set the hostname (at most 63 bytes); useful in a
+%% process in its own uts namespace. Runs in the process at fork path `Pids'
+%% (call number 75).
+-spec sethostname(pid(), fork_path(), iodata()) ->
+          ok | {error, posix()}.
+sethostname(Drv, Pids, Hostname) ->
+    call(Drv, Pids, sethostname, [Hostname]).
+
+%% @equiv setopt(Drv, [], Opt, Val)
+-spec setopt(pid(), atom(), integer()) ->
+          boolean().
+setopt(Drv, Opt, Val) ->
+    setopt(Drv, [], Opt, Val).
+
+%% @doc Set an option of the process (see getopt/2,3); `false' for an unknown
+%% option or a refused value. Runs in the process at fork path `Pids' (call
+%% number 77).
+-spec setopt(pid(), fork_path(), atom(), integer()) ->
+          boolean().
+setopt(Drv, Pids, Opt, Val) ->
+    call(Drv, Pids, setopt, [Opt, Val]).
+
+%% @equiv setpgid(Drv, [], OSPid, Pgid)
+-spec setpgid(pid(), os_pid(), os_pid()) ->
+          ok | {error, posix()}.
+setpgid(Drv, OSPid, Pgid) ->
+    setpgid(Drv, [], OSPid, Pgid).
+
+%% @doc setpgid(2): set the process group of `OSPid' (0: this process). Runs in
+%% the process at fork path `Pids' (call number 78).
+-spec setpgid(pid(), fork_path(), os_pid(), os_pid()) ->
+          ok | {error, posix()}.
+setpgid(Drv, Pids, OSPid, Pgid) ->
+    call(Drv, Pids, setpgid, [OSPid, Pgid]).
+
+%% @equiv setpriority(Drv, [], Which, Who, Prio)
+-spec setpriority(pid(), constant(), constant(), integer()) ->
+          ok | {error, posix()}.
+setpriority(Drv, Which, Who, Prio) ->
+    setpriority(Drv, [], Which, Who, Prio).
+
+%% @doc setpriority(2): set the scheduling priority. Runs in the process at
+%% fork path `Pids' (call number 79).
+-spec setpriority(pid(), fork_path(), constant(), constant(), integer()) ->
+          ok | {error, posix()}.
+setpriority(Drv, Pids, Which, Who, Prio) ->
+    call(Drv, Pids, setpriority, [Which, Who, Prio]).
+
+%% @equiv setproctitle(Drv, [], Title)
+-spec setproctitle(pid(), iodata()) ->
+          ok.
+setproctitle(Drv, Title) ->
+    setproctitle(Drv, [], Title).
+
+%% @doc Set the process title shown by ps(1). Runs in the process at fork path
+%% `Pids' (call number 80).
+-spec setproctitle(pid(), fork_path(), iodata()) ->
+          ok.
+setproctitle(Drv, Pids, Title) ->
+    call(Drv, Pids, setproctitle, [Title]).
+
+%% @equiv setresgid(Drv, [], Real, Effective, Saved)
+-spec setresgid(pid(), gid_t(), gid_t(), gid_t()) ->
+          ok | {error, posix()}.
+setresgid(Drv, Real, Effective, Saved) ->
+    setresgid(Drv, [], Real, Effective, Saved).
+
+%% @doc setresgid(2): set the real, effective and saved group IDs. Runs in the
+%% process at fork path `Pids' (call number 81).
+-spec setresgid(pid(), fork_path(), gid_t(), gid_t(), gid_t()) ->
+          ok | {error, posix()}.
+setresgid(Drv, Pids, Real, Effective, Saved) ->
+    call(Drv, Pids, setresgid, [Real, Effective, Saved]).
+
+%% @equiv setresuid(Drv, [], Real, Effective, Saved)
+-spec setresuid(pid(), uid_t(), uid_t(), uid_t()) ->
+          ok | {error, posix()}.
+setresuid(Drv, Real, Effective, Saved) ->
+    setresuid(Drv, [], Real, Effective, Saved).
+
+%% @doc setresuid(2): set the real, effective and saved user IDs. Runs in the
+%% process at fork path `Pids' (call number 82).
+-spec setresuid(pid(), fork_path(), uid_t(), uid_t(), uid_t()) ->
+          ok | {error, posix()}.
+setresuid(Drv, Pids, Real, Effective, Saved) ->
+    call(Drv, Pids, setresuid, [Real, Effective, Saved]).
+
+%% @equiv setrlimit(Drv, [], Resource, Limit)
+-spec setrlimit(pid(), constant(), #alcove_rlimit{}) ->
+          ok | {error, posix()}.
+setrlimit(Drv, Resource, Limit) ->
+    setrlimit(Drv, [], Resource, Limit).
+
+%% @doc setrlimit(2): set a resource limit. Runs in the process at fork path
+%% `Pids' (call number 83).
+-spec setrlimit(pid(), fork_path(), constant(), #alcove_rlimit{}) ->
+          ok | {error, posix()}.
+setrlimit(Drv, Pids, Resource, Limit) ->
+    call(Drv, Pids, setrlimit, [Resource, Limit]).
+
 %% @equiv setsid(Drv, [])
+-spec setsid(pid()) ->
+          {ok, os_pid()} | {error, posix()}.
 setsid(Drv) ->
     setsid(Drv, []).
 
-%% @doc Call `setsid' (call number 84) in the process at fork path `Pids'.
+%% @doc setsid(2): create a session; returns the session ID. Runs in the
+%% process at fork path `Pids' (call number 84).
+-spec setsid(pid(), fork_path()) ->
+          {ok, os_pid()} | {error, posix()}.
 setsid(Drv, Pids) ->
     call(Drv, Pids, setsid, []).
 
-%% @doc Call `setuid' (call number 85) in the port process.
-%% @equiv setuid(Drv, [], Arg1)
-setuid(Drv, Arg1) ->
-    setuid(Drv, [], Arg1).
+%% @equiv setuid(Drv, [], Uid)
+-spec setuid(pid(), uid_t()) ->
+          ok | {error, posix()}.
+setuid(Drv, Uid) ->
+    setuid(Drv, [], Uid).
 
-%% @doc Call `setuid' (call number 85) in the process at fork path `Pids'.
-setuid(Drv, Pids, Arg1) ->
-    call(Drv, Pids, setuid, [Arg1]).
+%% @doc setuid(2): set the user ID. Runs in the process at fork path `Pids'
+%% (call number 85).
+-spec setuid(pid(), fork_path(), uid_t()) ->
+          ok | {error, posix()}.
+setuid(Drv, Pids, Uid) ->
+    call(Drv, Pids, setuid, [Uid]).
 
-%% @doc Call `sigaction' (call number 86) in the port process.
-%% @equiv sigaction(Drv, [], Arg1, Arg2)
-sigaction(Drv, Arg1, Arg2) ->
-    sigaction(Drv, [], Arg1, Arg2).
+%% @equiv sigaction(Drv, [], Signum, Handler)
+-spec sigaction(pid(), constant(), handler()) ->
+          ok | {ok, sig_dfl | sig_ign | sig_info} | {error, posix()}.
+sigaction(Drv, Signum, Handler) ->
+    sigaction(Drv, [], Signum, Handler).
 
-%% @doc Call `sigaction' (call number 86) in the process at fork path `Pids'.
-sigaction(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, sigaction, [Arg1, Arg2]).
+%% @doc sigaction(2): `dfl' (default action), `ign' (ignore) or `trap' (report
+%% as the event `{signal, Signum}', see event/1,2,3) return `ok'; the handler
+%% names `sig_dfl', `sig_ign', `sig_info', and `[]' to query, return the
+%% previous handler. SIGCHLD gives `{error, einval}': see the `sigchld' option.
+%% Runs in the process at fork path `Pids' (call number 86).
+-spec sigaction(pid(), fork_path(), constant(), handler()) ->
+          ok | {ok, sig_dfl | sig_ign | sig_info} | {error, posix()}.
+sigaction(Drv, Pids, Signum, Handler) ->
+    call(Drv, Pids, sigaction, [Signum, Handler]).
 
-%% @doc Call `signal_constant' (call number 87) in the port process.
-%% @equiv signal_constant(Drv, [], Arg1)
-signal_constant(Drv, Arg1) ->
-    signal_constant(Drv, [], Arg1).
+%% @equiv signal_constant(Drv, [], Signal)
+-spec signal_constant(pid(), atom() | integer()) ->
+          atom() | non_neg_integer().
+signal_constant(Drv, Signal) ->
+    signal_constant(Drv, [], Signal).
 
-%% @doc Call `signal_constant' (call number 87) in the process at fork path `Pids'.
-signal_constant(Drv, Pids, Arg1) ->
-    call(Drv, Pids, signal_constant, [Arg1]).
+%% @doc With an integer: the signal's name as an upper case atom (`17' gives ``
+%% 'SIGCHLD' ''), or `false'. With a name: its number, or `unknown'. Runs in
+%% the process at fork path `Pids' (call number 87).
+-spec signal_constant(pid(), fork_path(), atom() | integer()) ->
+          atom() | non_neg_integer().
+signal_constant(Drv, Pids, Signal) ->
+    call(Drv, Pids, signal_constant, [Signal]).
 
-%% @doc Call `socket' (call number 88) in the port process.
-%% @equiv socket(Drv, [], Arg1, Arg2, Arg3)
-socket(Drv, Arg1, Arg2, Arg3) ->
-    socket(Drv, [], Arg1, Arg2, Arg3).
+%% @equiv socket(Drv, [], Domain, Type, Protocol)
+-spec socket(pid(), constant(), constant(), integer()) ->
+          {ok, fd()} | {error, posix()}.
+socket(Drv, Domain, Type, Protocol) ->
+    socket(Drv, [], Domain, Type, Protocol).
 
-%% @doc Call `socket' (call number 88) in the process at fork path `Pids'.
-socket(Drv, Pids, Arg1, Arg2, Arg3) ->
-    call(Drv, Pids, socket, [Arg1, Arg2, Arg3]).
+%% @doc socket(2): `Domain' and `Type' are integers or names (`af_unix',
+%% `sock_stream', ...). Runs in the process at fork path `Pids' (call number
+%% 88).
+-spec socket(pid(), fork_path(), constant(), constant(), integer()) ->
+          {ok, fd()} | {error, posix()}.
+socket(Drv, Pids, Domain, Type, Protocol) ->
+    call(Drv, Pids, socket, [Domain, Type, Protocol]).
 
-%% @doc Call `symlink' (call number 89) in the port process.
-%% @equiv symlink(Drv, [], Arg1, Arg2)
-symlink(Drv, Arg1, Arg2) ->
-    symlink(Drv, [], Arg1, Arg2).
+%% @equiv symlink(Drv, [], Target, LinkPath)
+-spec symlink(pid(), iodata(), iodata()) ->
+          ok | {error, posix()}.
+symlink(Drv, Target, LinkPath) ->
+    symlink(Drv, [], Target, LinkPath).
 
-%% @doc Call `symlink' (call number 89) in the process at fork path `Pids'.
-symlink(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, symlink, [Arg1, Arg2]).
+%% @doc symlink(2): make a symbolic link `LinkPath' to `Target'. Runs in the
+%% process at fork path `Pids' (call number 89).
+-spec symlink(pid(), fork_path(), iodata(), iodata()) ->
+          ok | {error, posix()}.
+symlink(Drv, Pids, Target, LinkPath) ->
+    call(Drv, Pids, symlink, [Target, LinkPath]).
 
-%% @doc Call `syscall_constant' (call number 90) in the port process.
-%% @equiv syscall_constant(Drv, [], Arg1)
-syscall_constant(Drv, Arg1) ->
-    syscall_constant(Drv, [], Arg1).
+%% @equiv syscall_constant(Drv, [], Symbol)
+-spec syscall_constant(pid(), atom()) ->
+          non_neg_integer() | unknown.
+syscall_constant(Drv, Symbol) ->
+    syscall_constant(Drv, [], Symbol).
 
-%% @doc Call `syscall_constant' (call number 90) in the process at fork path `Pids'.
-syscall_constant(Drv, Pids, Arg1) ->
-    call(Drv, Pids, syscall_constant, [Arg1]).
+%% @doc The number of a system call (`sys_read', ...) or the value of an
+%% `audit_arch_*' name, or `unknown'. Runs in the process at fork path `Pids'
+%% (call number 90).
+-spec syscall_constant(pid(), fork_path(), atom()) ->
+          non_neg_integer() | unknown.
+syscall_constant(Drv, Pids, Symbol) ->
+    call(Drv, Pids, syscall_constant, [Symbol]).
 
-%% @doc Call `umount' (call number 91) in the port process.
-%% @equiv umount(Drv, [], Arg1)
-umount(Drv, Arg1) ->
-    umount(Drv, [], Arg1).
+%% @equiv umount(Drv, [], Path)
+-spec umount(pid(), iodata()) ->
+          ok | {error, posix()}.
+umount(Drv, Path) ->
+    umount(Drv, [], Path).
 
-%% @doc Call `umount' (call number 91) in the process at fork path `Pids'.
-umount(Drv, Pids, Arg1) ->
-    call(Drv, Pids, umount, [Arg1]).
+%% @doc umount(2): unmount a file system. Runs in the process at fork path
+%% `Pids' (call number 91).
+-spec umount(pid(), fork_path(), iodata()) ->
+          ok | {error, posix()}.
+umount(Drv, Pids, Path) ->
+    call(Drv, Pids, umount, [Path]).
 
-%% @doc Call `umount2' (call number 92) in the port process.
-%% @equiv umount2(Drv, [], Arg1, Arg2)
-umount2(Drv, Arg1, Arg2) ->
-    umount2(Drv, [], Arg1, Arg2).
+%% @equiv umount2(Drv, [], Path, Flags)
+-spec umount2(pid(), iodata(), flags()) ->
+          ok | {error, posix()}.
+umount2(Drv, Path, Flags) ->
+    umount2(Drv, [], Path, Flags).
 
-%% @doc Call `umount2' (call number 92) in the process at fork path `Pids'.
-umount2(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, umount2, [Arg1, Arg2]).
+%% @doc umount2(2) (Linux): unmount with flags (`mnt_detach', ...). Runs in the
+%% process at fork path `Pids' (call number 92).
+-spec umount2(pid(), fork_path(), iodata(), flags()) ->
+          ok | {error, posix()}.
+umount2(Drv, Pids, Path, Flags) ->
+    call(Drv, Pids, umount2, [Path, Flags]).
 
-%% @doc Call `unlink' (call number 93) in the port process.
-%% @equiv unlink(Drv, [], Arg1)
-unlink(Drv, Arg1) ->
-    unlink(Drv, [], Arg1).
+%% @equiv unlink(Drv, [], Path)
+-spec unlink(pid(), iodata()) ->
+          ok | {error, posix()}.
+unlink(Drv, Path) ->
+    unlink(Drv, [], Path).
 
-%% @doc Call `unlink' (call number 93) in the process at fork path `Pids'.
-unlink(Drv, Pids, Arg1) ->
-    call(Drv, Pids, unlink, [Arg1]).
+%% @doc unlink(2): delete a name. Runs in the process at fork path `Pids' (call
+%% number 93).
+-spec unlink(pid(), fork_path(), iodata()) ->
+          ok | {error, posix()}.
+unlink(Drv, Pids, Path) ->
+    call(Drv, Pids, unlink, [Path]).
 
-%% @doc Call `unsetenv' (call number 94) in the port process.
-%% @equiv unsetenv(Drv, [], Arg1)
-unsetenv(Drv, Arg1) ->
-    unsetenv(Drv, [], Arg1).
+%% @equiv unsetenv(Drv, [], Name)
+-spec unsetenv(pid(), iodata()) ->
+          ok | {error, posix()}.
+unsetenv(Drv, Name) ->
+    unsetenv(Drv, [], Name).
 
-%% @doc Call `unsetenv' (call number 94) in the process at fork path `Pids'.
-unsetenv(Drv, Pids, Arg1) ->
-    call(Drv, Pids, unsetenv, [Arg1]).
+%% @doc unsetenv(3): remove an environment variable. Runs in the process at
+%% fork path `Pids' (call number 94).
+-spec unsetenv(pid(), fork_path(), iodata()) ->
+          ok | {error, posix()}.
+unsetenv(Drv, Pids, Name) ->
+    call(Drv, Pids, unsetenv, [Name]).
 
-%% @doc Call `unshare' (call number 95) in the port process.
-%% @equiv unshare(Drv, [], Arg1)
-unshare(Drv, Arg1) ->
-    unshare(Drv, [], Arg1).
+%% @equiv unshare(Drv, [], Flags)
+-spec unshare(pid(), flags()) ->
+          ok | {error, posix()}.
+unshare(Drv, Flags) ->
+    unshare(Drv, [], Flags).
 
-%% @doc Call `unshare' (call number 95) in the process at fork path `Pids'.
-unshare(Drv, Pids, Arg1) ->
-    call(Drv, Pids, unshare, [Arg1]).
+%% @doc unshare(2) (Linux): move the process into new namespaces. Runs in the
+%% process at fork path `Pids' (call number 95).
+-spec unshare(pid(), fork_path(), flags()) ->
+          ok | {error, posix()}.
+unshare(Drv, Pids, Flags) ->
+    call(Drv, Pids, unshare, [Flags]).
 
-%% @doc Call `unveil' (call number 96) in the port process.
-%% @equiv unveil(Drv, [], Arg1, Arg2)
-unveil(Drv, Arg1, Arg2) ->
-    unveil(Drv, [], Arg1, Arg2).
+%% @equiv unveil(Drv, [], Path, Permissions)
+-spec unveil(pid(), iodata(), iodata()) ->
+          ok | {error, posix()}.
+unveil(Drv, Path, Permissions) ->
+    unveil(Drv, [], Path, Permissions).
 
-%% @doc Call `unveil' (call number 96) in the process at fork path `Pids'.
-unveil(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, unveil, [Arg1, Arg2]).
+%% @doc unveil(2) (OpenBSD). Not available on Linux: raises `error:undef'. Runs
+%% in the process at fork path `Pids' (call number 96).
+-spec unveil(pid(), fork_path(), iodata(), iodata()) ->
+          ok | {error, posix()}.
+unveil(Drv, Pids, Path, Permissions) ->
+    call(Drv, Pids, unveil, [Path, Permissions]).
 
-%% @doc Call `version' (call number 97) in the port process.
 %% @equiv version(Drv, [])
+-spec version(pid()) ->
+          binary().
 version(Drv) ->
     version(Drv, []).
 
-%% @doc Call `version' (call number 97) in the process at fork path `Pids'.
+%% @doc The alcove version. Runs in the process at fork path `Pids' (call
+%% number 97).
+-spec version(pid(), fork_path()) ->
+          binary().
 version(Drv, Pids) ->
     call(Drv, Pids, version, []).
 
-%% @doc Call `waitpid' (call number 98) in the port process.
-%% @equiv waitpid(Drv, [], Arg1, Arg2)
-waitpid(Drv, Arg1, Arg2) ->
-    waitpid(Drv, [], Arg1, Arg2).
+%% @equiv waitpid(Drv, [], OSPid, Options)
+-spec waitpid(pid(), os_pid(), flags()) ->
+          {ok, os_pid(), integer(), [wait_status()]} | {error, posix()}.
+waitpid(Drv, OSPid, Options) ->
+    waitpid(Drv, [], OSPid, Options).
 
-%% @doc Call `waitpid' (call number 98) in the process at fork path `Pids'.
-waitpid(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, waitpid, [Arg1, Arg2]).
+%% @doc waitpid(2): `Options' is an integer or a list of `wnohang',
+%% `wuntraced', `wcontinued'; returns the pid, the raw status and its meaning.
+%% Runs in the process at fork path `Pids' (call number 98).
+-spec waitpid(pid(), fork_path(), os_pid(), flags()) ->
+          {ok, os_pid(), integer(), [wait_status()]} | {error, posix()}.
+waitpid(Drv, Pids, OSPid, Options) ->
+    call(Drv, Pids, waitpid, [OSPid, Options]).
 
-%% @doc Call `write' (call number 99) in the port process.
-%% @equiv write(Drv, [], Arg1, Arg2)
-write(Drv, Arg1, Arg2) ->
-    write(Drv, [], Arg1, Arg2).
+%% @equiv write(Drv, [], FD, Buf)
+-spec write(pid(), fd(), iodata()) ->
+          {ok, non_neg_integer()} | {error, posix()}.
+write(Drv, FD, Buf) ->
+    write(Drv, [], FD, Buf).
 
-%% @doc Call `write' (call number 99) in the process at fork path `Pids'.
-write(Drv, Pids, Arg1, Arg2) ->
-    call(Drv, Pids, write, [Arg1, Arg2]).
+%% @doc write(2): returns the number of bytes written. Runs in the process at
+%% fork path `Pids' (call number 99).
+-spec write(pid(), fork_path(), fd(), iodata()) ->
+          {ok, non_neg_integer()} | {error, posix()}.
+write(Drv, Pids, FD, Buf) ->
+    call(Drv, Pids, write, [FD, Buf]).
 %%% END GENERATED CALLS

@@ -235,6 +235,7 @@ argv(Options) ->
 %% handshake returns {error, Reason} from start/1 while the driver exits
 %% normally: no crash report, and no exit signal for the caller of
 %% start_link/1.
+-spec init_it(pid(), [option()]) -> ok.
 init_it(Owner, Options) ->
     case init({Owner, Options}) of
         {ok, State} ->
@@ -245,6 +246,7 @@ init_it(Owner, Options) ->
     end.
 
 %% @private
+-spec init({pid(), [option()]}) -> {ok, #state{}} | {stop, term()}.
 init({Owner, Options}) ->
     process_flag(trap_exit, true),
     erlang:monitor(process, Owner),
@@ -270,6 +272,7 @@ init({Owner, Options}) ->
     end.
 
 %% @private
+-spec handle_call(term(), {pid(), term()}, #state{}) -> {reply, term(), #state{}}.
 handle_call(_, {From, _}, #state{owner = Owner} = State) when From =/= Owner ->
     {reply, {error, not_owner}, State};
 handle_call({call, _, _, _}, _, #state{raw = true} = State) ->
@@ -302,10 +305,12 @@ handle_call(_, _, State) ->
     {reply, {error, badarg}, State}.
 
 %% @private
+-spec handle_cast(term(), #state{}) -> {noreply, #state{}}.
 handle_cast(_, State) ->
     {noreply, State}.
 
 %% @private
+-spec handle_info(term(), #state{}) -> {noreply, #state{}} | {stop, normal, #state{}}.
 handle_info({Port, {data, Data}}, #state{port = Port, raw = true, owner = Owner} = State) ->
     Owner ! {alcove_stdout, self(), [], Data},
     {noreply, State};
@@ -333,6 +338,7 @@ handle_info(_, State) ->
     {noreply, State}.
 
 %% @private
+-spec terminate(term(), #state{}) -> ok.
 terminate(_, #state{port = Port}) when is_port(Port) ->
     catch port_close(Port),
     ok;
@@ -340,6 +346,7 @@ terminate(_, _) ->
     ok.
 
 %% @private
+-spec code_change(term(), #state{}, term()) -> {ok, #state{}}.
 code_change(_, State, _) ->
     {ok, State}.
 

@@ -5,33 +5,43 @@
 %%%
 %%% ```
 %%% 1> Drv = nsex:start().
-%%% 2> Cat = nsex:sandbox(Drv).
-%%% 3> alcove:stdin(Drv, [Cat], "test test\n").
-%%% 4> alcove:stdout(Drv, [Cat]).
-%%% <<"test test\n">>
+%%% 2> Sh = nsex:sandbox(Drv, ["/bin/busybox", "sh"]).
+%%% 3> alcove:stdin(Drv, [Sh], "echo $$\n").
+%%% 4> alcove:stdout(Drv, [Sh]).
+%%% <<"1\n">>
+%%% 5> nsex:stop(Drv).
 %%% '''
+%%%
+%%% The sandboxed process is PID 1 of its PID namespace, has the hostname
+%%% "alcove" in its own UTS namespace, no network but a loopback interface,
+%%% and is in the cgroup "alcove" (CPU 0, 16 MiB of memory). stop/1 ends
+%%% the sandboxes and removes the cgroup, so the example can run again.
 -module(nsex).
 
--export([start/0, sandbox/1, sandbox/2]).
+-export([start/0, sandbox/1, sandbox/2, stop/1, cgroup/0]).
+
+%% The cgroup of the sandboxes.
+cgroup() ->
+    <<"alcove">>.
 
 start() ->
     {ok, Drv} = chrootex:start(),
     % Create a new cgroup for our processes
-    ok = alcove_cgroup:create(Drv, [], <<"alcove">>),
+    ok = alcove_cgroup:create(Drv, [], cgroup()),
     % Set the CPUs these processes are allowed to run on. For example,
     % if there are 4 available CPUs, any process in this cgroup will only
     % be able to run on CPU 0
-    {ok, 1} = alcove_cgroup:set(Drv, [], <<"cpuset">>, <<"alcove">>,
+    {ok, 1} = alcove_cgroup:set(Drv, [], <<"cpuset">>, cgroup(),
                                 <<"cpuset.cpus">>, <<"0">>),
-    {ok, 1} = alcove_cgroup:set(Drv, [], <<"cpuset">>, <<"alcove">>,
+    {ok, 1} = alcove_cgroup:set(Drv, [], <<"cpuset">>, cgroup(),
                                 <<"cpuset.mems">>, <<"0">>),
     % Set the amount of memory available to the process
     % Total memory, including swap. We allow this to fail, because some
     % systems may not have swap set up
-    alcove_cgroup:set(Drv, [], <<"memory">>, <<"alcove">>,
+    alcove_cgroup:set(Drv, [], <<"memory">>, cgroup(),
                       <<"memory.memsw.limit_in_bytes">>, <<"16m">>),
     % Total memory
-    {ok, 3} = alcove_cgroup:set(Drv, [], <<"memory">>, <<"alcove">>,
+    {ok, 3} = alcove_cgroup:set(Drv, [], <<"memory">>, cgroup(),
                                 <<"memory.limit_in_bytes">>, <<"16m">>),
     Drv.
 
@@ -49,6 +59,8 @@ sandbox(Drv, Argv) ->
                                ]),
     {ok, Child} = alcove:clone(Drv, Flags),
     setlimits(Drv, Child),
+    % A hostname of its own, in its own UTS namespace
+    ok = alcove:sethostname(Drv, [Child], "alcove"),
     chrootex:chroot(Drv, Child, Path),
     chrootex:drop_privs(Drv, Child, chrootex:id()),
     ok = alcove:execvp(Drv, [Child], Arg0, [Arg0, Args]),
@@ -56,5 +68,20 @@ sandbox(Drv, Argv) ->
 
 setlimits(Drv, Child) ->
     % Add our process to the "alcove" cgroup
-    {ok, _} = alcove_cgroup:set(Drv, [], <<>>, <<"alcove">>,
+    {ok, _} = alcove_cgroup:set(Drv, [], <<>>, cgroup(),
                                 <<"tasks">>, integer_to_list(Child)).
+
+%% End the sandboxes, remove the cgroup, stop the port.
+stop(Drv) ->
+    [alcove:kill(Drv, [], Child, 9) || Child <- alcove:pid(Drv)],
+    wait_reaped(Drv, 50),
+    Result = alcove_cgroup:destroy(Drv, [], cgroup()),
+    alcove_drv:stop(Drv),
+    Result.
+
+wait_reaped(Drv, N) ->
+    case alcove:pid(Drv) of
+        [] -> ok;
+        _ when N > 0 -> timer:sleep(100), wait_reaped(Drv, N - 1);
+        Children -> {error, {still_running, Children}}
+    end.

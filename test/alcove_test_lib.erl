@@ -1,7 +1,8 @@
 %%% Helpers shared by the alcove test modules.
 -module(alcove_test_lib).
 
--export([project_root/0, run/1, run/2, tmpdir/1, with_drv/2, with_drv/1]).
+-export([project_root/0, run/1, run/2, tmpdir/1, with_drv/2, with_drv/1,
+         static_busybox/0, skip/2, tests/2, read_stdout/3, stderr_line/2, flush/0]).
 
 %% The directory holding calls.txt: the current directory (rebar3 runs
 %% tests from the project root) or an ancestor of this module's beam file.
@@ -61,4 +62,59 @@ with_drv(Opts, Fun) ->
         Fun(Drv)
     after
         catch alcove_drv:stop(Drv)
+    end.
+
+%% Whether /bin/busybox is a statically linked executable (the chroot
+%% examples run it from a directory holding nothing else).
+static_busybox() ->
+    case filelib:is_regular("/bin/busybox") of
+        false -> false;
+        true ->
+            case run(["file", "-L", "/bin/busybox"]) of
+                {0, Out} -> string:find(Out, "statically linked") =/= nomatch;
+                _ -> false
+            end
+    end.
+
+%% Say why a test does not run.
+skip(Test, Reason) ->
+    io:format(user, "~n~s skipped: ~s~n", [Test, Reason]).
+
+%% One EUnit test per exported t_* function of Module, each with Timeout
+%% seconds.
+tests(Module, Timeout) ->
+    [{atom_to_list(F), {timeout, Timeout, fun Module:F/0}}
+     || {F, 0} <- Module:module_info(exports), lists:prefix("t_", atom_to_list(F))].
+
+%% Exactly Size bytes of stdout of the process at Pids.
+read_stdout(Drv, Pids, Size) ->
+    read_stdout(Drv, Pids, Size, []).
+
+read_stdout(_Drv, _Pids, Left, Acc) when Left =< 0 ->
+    iolist_to_binary(lists:reverse(Acc));
+read_stdout(Drv, Pids, Left, Acc) ->
+    case alcove:stdout(Drv, Pids, 10000) of
+        false -> erlang:error({stdout_timeout, Left});
+        Bin -> read_stdout(Drv, Pids, Left - byte_size(Bin), [Bin | Acc])
+    end.
+
+%% A line of stderr, which a program may write in pieces.
+stderr_line(Drv, Pids) ->
+    stderr_line(Drv, Pids, <<>>).
+
+stderr_line(Drv, Pids, Acc) ->
+    case alcove:stderr(Drv, Pids, 5000) of
+        false -> Acc;
+        Data ->
+            Line = <<Acc/binary, Data/binary>>,
+            case binary:last(Line) of
+                $\n -> Line;
+                _ -> stderr_line(Drv, Pids, Line)
+            end
+    end.
+
+%% Drop the messages left in the mailbox.
+flush() ->
+    receive _ -> flush()
+    after 0 -> ok
     end.

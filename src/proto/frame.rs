@@ -76,7 +76,7 @@ impl Default for FrameReader {
 
 impl FrameReader {
     pub fn new() -> Self {
-        FrameReader { buf: vec![0; 2], have: 0, total: 0 }
+        FrameReader { buf: Vec::new(), have: 0, total: 0 }
     }
 
     /// Bytes still needed to complete the current frame.
