@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 30
 CONFORMANCE = $(SHARED)/tools/wire_conformance.escript
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all setup build test test-fuzz test-privileges test-rust test-erlang test-conformance test-dep demo bench clean
+.PHONY: all setup build eg test test-fuzz test-privileges test-dialyzer test-elixir test-rust test-erlang test-conformance test-dep demo bench clean
 
 all: build
 
@@ -16,7 +16,7 @@ setup:
 build: setup
 	rebar3 compile
 
-test: build test-rust test-erlang test-conformance test-dep test-privileges test-fuzz
+test: build test-rust test-erlang test-dialyzer test-conformance test-dep test-elixir test-privileges test-fuzz
 	@echo "make test: all suites passed"
 
 test-rust: setup
@@ -24,6 +24,14 @@ test-rust: setup
 
 test-erlang: build
 	rebar3 eunit
+
+# Typespecs checked by dialyzer.
+test-dialyzer: build
+	rebar3 dialyzer
+
+# alcove from an Elixir mix project (skipped with a reason without Elixir).
+test-elixir: build
+	sh test/elixir/run.sh
 
 # The wire conformance checker of the shared protocol documents, when present.
 test-conformance: build
@@ -41,6 +49,11 @@ test-dep: build
 # port and `sudo -n` (root only; skipped with a reason otherwise).
 test-privileges: build
 	sh tests/privileges.sh priv/alcove
+
+# The examples (chrootex, nsex, gpioled), for ./start.sh.
+eg: build
+	mkdir -p _build/examples/ebin
+	erlc -I include -pa _build/default/lib/alcove/ebin -o _build/examples/ebin examples/*.erl
 
 demo: build
 	escript examples/demo.escript

@@ -9,8 +9,10 @@
 %%   erlang/alcove_proto.erl   calls/0, call/1 (name -> number), args/1
 %%                             (name -> argument count); whole file
 %%   erlang/alcove.erl         the per-call API functions, both arities each
-%%                             (with and without the fork path), and their
-%%                             export list; only the text between the
+%%                             (with and without the fork path), with their
+%%                             -spec and edoc (from the table in specs/0:
+%%                             a new call in calls.txt needs an entry there),
+%%                             and their export list; only the text between the
 %%                             "BEGIN GENERATED" / "END GENERATED" marker
 %%                             lines is replaced, everything else in the file
 %%                             is hand-written and left alone

@@ -24,12 +24,38 @@
 %%% `execve', `execvp', `exit' and `fexecve' return `ok' once the process has
 %%% called exec or exited (they have no reply of their own).
 %%%
+%%% == Options (getopt/2,3, setopt/3,4) ==
+%%% Options are per process; a child starts with a copy of its parent's.
+%%% The root's initial values can be given to {@link alcove_drv:start/1}.
+%%% <table>
+%%% <tr><th>option</th><th>values</th><th>default</th><th>meaning</th></tr>
+%%% <tr><td>`verbose'</td><td>`non_neg_integer()'</td><td>0</td><td>recorded
+%%%     only: the port writes no debug output</td></tr>
+%%% <tr><td>`childlimit'</td><td>`non_neg_integer()'</td><td>(ulimit -n) / 4
+%%%     - 4</td><td>read-only, computed from the process's RLIMIT_NOFILE soft
+%%%     limit (never below 0); setopt/3,4 answers `false'</td></tr>
+%%% <tr><td>`exit_status'</td><td>1 | 0</td><td>0</td><td>the end of a child
+%%%     is reported as the event `{exit_status, N}' at the child's path</td></tr>
+%%% <tr><td>`termsig'</td><td>1 | 0</td><td>0</td><td>a child killed by a
+%%%     signal is reported as the event `{termsig, Signal}'</td></tr>
+%%% <tr><td>`sigchld'</td><td>1 | 0</td><td>1</td><td>the end of a child is
+%%%     reported as the event `{signal, 17}' (SIGCHLD) at the parent's
+%%%     path</td></tr>
+%%% <tr><td>`maxchild'</td><td>`non_neg_integer()'</td><td>the port's
+%%%     (64, or less for a small RLIMIT_NOFILE)</td><td>how many children the
+%%%     process may have at once, copied to the children it forks</td></tr>
+%%% <tr><td>`maxforkdepth'</td><td>0..255</td><td>16</td><td>the longest
+%%%     fork path below this process</td></tr>
+%%% </table>
+%%% `exit_status', `termsig', `sigchld' and `verbose' are kept by
+%%% {@link alcove_drv} (see there); the other options, and the port's own
+%%% (`signaloneof', `flowcontrol', `stdin_closed', ..., PROTOCOL.md section
+%%% 6.4), are the port's. A call addressed to a process that ends while
+%%% handling it fails whatever the options say.
+%%%
 %%% == Documented forms translated here ==
 %%% <ul>
-%%% <li>`getopt'/`setopt': the options `exit_status', `termsig', `sigchld'
-%%%     and `verbose' are kept by {@link alcove_drv} (see there);
-%%%     `childlimit' is read-only, computed from the process's RLIMIT_NOFILE
-%%%     soft limit as `Limit div 4 - 4'. Other options go to the port.</li>
+%%% <li>`getopt'/`setopt': see above.</li>
 %%% <li>`sigaction(Drv, Pids, Signum, dfl | ign | trap)' returns `ok'; `trap'
 %%%     makes the process report the signal as an event (see {@link event/3}).
 %%%     SIGCHLD cannot be changed this way (`{error, einval}'): use the
@@ -112,9 +138,11 @@
 
 %% The OS pids leading from the port process to a process: `[]' is the
 %% port itself, `[Child]' a child of the port, `[Child, Grandchild]' ...
--type fork_path() :: [os_pid()].
+-type fork_path() :: [non_neg_integer()].
 %% An errno name in lower case, as `inet:posix()': `enoent', `eperm', ...
 -type posix() :: atom().
+%% An OS process ID (negative or 0 where the call gives that a meaning, as
+%% kill(2) or waitpid(2) do).
 -type os_pid() :: integer().
 -type fd() :: integer().
 -type mode() :: non_neg_integer().
@@ -156,7 +184,8 @@
 %% Constant tables searched by define/2,3, in order.
 -define(DEFINE_TABLES, [clone_constant, fcntl_constant, file_constant,
                         ioctl_constant, mount_constant, prctl_constant,
-                        rlimit_constant, signal_constant, syscall_constant]).
+                        rlimit_constant, signal_constant, syscall_constant,
+                        ptrace_constant, seccomp_constant]).
 
 %%====================================================================
 %% Calls
@@ -211,7 +240,7 @@ checked(Reply) -> Reply.
 
 getopt_(Drv, Pids, childlimit, Timeout) ->
     case wire(Drv, Pids, getrlimit, [rlimit_nofile], Timeout) of
-        {ok, #alcove_rlimit{cur = Cur}} -> Cur div 4 - 4;
+        {ok, #alcove_rlimit{cur = Cur}} -> max(0, Cur div 4 - 4);
         {error, _} -> false
     end;
 getopt_(Drv, Pids, Option, Timeout) ->
@@ -320,8 +349,9 @@ define(Drv, Constant) ->
 
 %% @doc Map a constant name, or a list of flag names, to its value in the
 %% process at `Pids': the name is looked up in the clone, fcntl, file,
-%% ioctl, mount, prctl, rlimit, signal and syscall tables in that order
-%% (tables the OS lacks are skipped). The values of a list are OR-ed.
+%% ioctl, mount, prctl, rlimit, signal, syscall, ptrace and seccomp tables
+%% in that order (tables the OS lacks are skipped). The values of a list
+%% are OR-ed.
 %% Returns `false' if a name is found in no table.
 -spec define(pid(), fork_path(), atom() | [atom()]) -> integer() | false.
 define(Drv, Pids, Constants) when is_list(Constants) ->

@@ -137,10 +137,16 @@ start_link(Options) ->
     proc_lib:start_link(?MODULE, init_it, [self(), Options]).
 
 %% @doc Stop the driver: closes the port, which ends the port process and
-%% signals its exec'd children (their `signaloneof' signal).
+%% signals its exec'd children (their `signaloneof' signal). A driver that
+%% has already stopped (e.g. its port called exec and the program exited)
+%% is fine.
 -spec stop(pid()) -> ok.
 stop(Drv) ->
-    gen_server:stop(Drv).
+    try gen_server:stop(Drv)
+    catch
+        exit:noproc -> ok;
+        exit:normal -> ok
+    end.
 
 %% @doc Send the call `Call' with the wire arguments `Argv' to the process at
 %% fork path `Pids' and wait for its result (PROTOCOL.md section 9.2).
@@ -328,8 +334,8 @@ handle_info({Port, {exit_status, Status}}, #state{port = Port} = State) ->
                  true -> State;
                  false -> fdctl_closed(State)
              end,
-    deliver({alcove_event, [], {exit_status, Status}}, State1),
-    {stop, normal, State1#state{port = undefined}};
+    State2 = deliver({alcove_event, [], {exit_status, Status}}, State1),
+    {stop, normal, State2#state{port = undefined}};
 handle_info({'EXIT', Port, _}, #state{port = Port} = State) ->
     {stop, normal, State#state{port = undefined}};
 handle_info({'DOWN', _, process, Owner, _}, #state{owner = Owner} = State) ->
@@ -512,13 +518,17 @@ deliver({Tag, Pids, Term}, #state{owner = Owner} = State) ->
     Owner ! {Tag, self(), Pids, Term},
     State.
 
-fdctl_closed(#state{buf = Buf, hold = Hold} = State) ->
+%% The port called exec (or exited). Bytes still waiting to complete a
+%% frame are the new program's first output: every frame the port wrote
+%% before exec has been decoded, as its last one is the reply the exec
+%% caller's previous call waited for.
+fdctl_closed(#state{buf = Buf} = State) ->
     State1 = State#state{raw = true, buf = <<>>, hold = false,
                          pending = maps:remove([], State#state.pending)},
-    deliver({alcove_ctl, [], fdctl_closed}, State1),
-    case Hold andalso Buf =/= <<>> of
-        true -> deliver({alcove_stdout, [], Buf}, State1);
-        false -> State1
+    State2 = deliver({alcove_ctl, [], fdctl_closed}, State1),
+    case Buf of
+        <<>> -> State2;
+        _ -> deliver({alcove_stdout, [], Buf}, State2)
     end.
 
 %%====================================================================

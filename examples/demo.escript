@@ -2,105 +2,118 @@
 %% -*- erlang -*-
 %%! -pa _build/default/lib/alcove/ebin
 %%
-%% `make demo`: a chroot sandbox and a namespace container, with busybox.
-%% Needs root (the port chroots, sets limits and switches users).
+%% `make demo`: the two walk-throughs of the alcove manual, run with the
+%% example modules themselves (examples/chrootex.erl, examples/nsex.erl):
+%% a chroot sandbox and a namespace container, each running a busybox
+%% shell. Needs root and a statically linked /bin/busybox.
 -mode(compile).
--include_lib("alcove/include/alcove.hrl").
 
 main(_) ->
-    case os:cmd("id -u") of
-        "0\n" -> ok;
-        _ -> io:format("the demo needs root: run it with sudo~n"), halt(1)
+    Root = filename:dirname(filename:dirname(filename:absname(escript:script_name()))),
+    [load(filename:join([Root, "examples", M ++ ".erl"])) || M <- ["chrootex", "nsex"]],
+    case prerequisite() of
+        ok -> ok;
+        {missing, Why} -> io:format("the demo needs ~s~n", [Why]), halt(1)
     end,
-    Busybox = "/bin/busybox",
-    case filelib:is_regular(Busybox) of
-        true -> ok;
-        false -> io:format("needs a static busybox at ~s (apt-get install busybox-static)~n", [Busybox]), halt(1)
-    end,
-    Root = make_root(Busybox),
-    {ok, Drv} = alcove_drv:start(),
+    %% The sandboxes' whole world: a directory holding a static busybox.
+    Dir = filename:join("/tmp", "alcove-demo." ++ os:getpid()),
+    Busybox = filename:join(Dir, "busybox"),
+    ok = filelib:ensure_dir(Busybox),
+    {ok, _} = file:copy("/bin/busybox", Busybox),
+    ok = file:change_mode(Busybox, 8#755),
     try
-        chroot_sandbox(Drv, Root),
-        namespace_container(Drv, Root),
-        io:format("~ndemo complete~n")
+        chroot_sandbox(Busybox),
+        namespace_container(Busybox)
     after
-        alcove_drv:stop(Drv),
-        os:cmd("rm -rf " ++ Root)
+        os:cmd("rm -rf " ++ Dir),
+        io:format("~nremoved ~s~n", [Dir])
+    end,
+    io:format("demo complete~n").
+
+load(File) ->
+    {ok, Module, Beam} = compile:file(File, [binary, report]),
+    {module, Module} = code:load_binary(Module, File, Beam).
+
+prerequisite() ->
+    Static = os:cmd("file -L /bin/busybox 2>/dev/null"),
+    case {os:cmd("id -u"), string:find(Static, "statically linked")} of
+        {"0\n", nomatch} -> {missing, "a statically linked /bin/busybox (apt-get install busybox-static)"};
+        {"0\n", _} -> ok;
+        _ -> {missing, "root: run it with sudo"}
     end.
 
-%% A directory holding only a static busybox: the sandbox's whole world.
-make_root(Busybox) ->
-    Root = filename:join("/tmp", "alcove-demo." ++ os:getpid()),
-    ok = filelib:ensure_dir(filename:join(Root, "x")),
-    {ok, _} = file:copy(Busybox, filename:join(Root, "busybox")),
-    ok = file:change_mode(filename:join(Root, "busybox"), 8#755),
-    Root.
+%% "Creating a chroot": limits, chroot, an unprivileged user, exec.
+chroot_sandbox(Busybox) ->
+    io:format("~n== a chroot sandbox (examples/chrootex.erl) ==~n"),
+    {ok, Drv} = chrootex:start(),
+    try
+        Sh = chrootex:sandbox(Drv, [Busybox, "sh"]),
+        io:format("  pid ~b: RLIMIT_FSIZE 0, RLIMIT_NOFILE 0, RLIMIT_NPROC 1, "
+                  "chroot ~s, uid ~s~n", [Sh, filename:dirname(Busybox),
+                                         string:trim(os:cmd("stat -c %u /proc/" ++ integer_to_list(Sh)))]),
+        shell(Drv, Sh, "echo hello from the sandbox\n", stdout),
+        shell(Drv, Sh, "> foo\n", stderr),
+        shell(Drv, Sh, "/busybox true\n", stderr),
+        {signal, N} = Event = alcove:event(Drv, [], 5000),
+        io:format("  the shell has exited: the port's event is ~p, ~p is ~p~n",
+                  [Event, N, alcove:signal_constant(Drv, N)])
+    after
+        alcove_drv:stop(Drv)
+    end.
 
-step(Fmt, Args) -> io:format("  " ++ Fmt ++ "~n", Args).
+%% "Creating a Container Using Linux Namespaces": clone into new
+%% namespaces, limits by a cgroup.
+namespace_container(Busybox) ->
+    io:format("~n== a namespace container (examples/nsex.erl) ==~n"),
+    case missing_controllers([<<"cpuset">>, <<"memory">>]) of
+        [] -> container(Busybox);
+        Missing -> io:format("  skipped: no cgroup controller ~s here~n", [lists:join(", ", Missing)])
+    end.
 
-%% The chroot walk-through: limits, chroot, an unprivileged user, exec.
-chroot_sandbox(Drv, Root) ->
-    io:format("~n== a chroot sandbox ==~n"),
-    {ok, Child} = alcove:fork(Drv, []),
-    step("forked ~p", [Child]),
-    Limit = fun(Name, N) ->
-                    ok = alcove:setrlimit(Drv, [Child], alcove:rlimit_define(Drv, Name),
-                                          #alcove_rlimit{cur = N, max = N})
-            end,
-    Limit('RLIMIT_FSIZE', 0),
-    Limit('RLIMIT_NOFILE', 0),
-    Limit('RLIMIT_NPROC', 1),
-    step("limits: no file writes, no new files, one process", []),
-    ok = alcove:chroot(Drv, [Child], Root),
-    ok = alcove:chdir(Drv, [Child], "/"),
-    Id = 16#f0000000 + rand:uniform(16#ffff),
-    ok = alcove:setgid(Drv, [Child], Id),
-    ok = alcove:setuid(Drv, [Child], Id),
-    step("chroot ~s, uid/gid ~p", [Root, Id]),
-    ok = alcove:execvp(Drv, [Child], "/busybox", ["/busybox", "sh"]),
-    Sh = [Child],
-    shell(Drv, Sh, "echo hello from the sandbox\n", stdout),
-    shell(Drv, Sh, "id -u\n", stdout),
-    shell(Drv, Sh, "> foo\n", stderr),
-    shell(Drv, Sh, "/busybox true\n", stderr),
-    alcove:stdin(Drv, Sh, "exit\n"),
+missing_controllers(Controllers) ->
+    {ok, Drv} = alcove_drv:start(),
+    try [C || C <- Controllers, element(1, alcove_cgroup:controller(Drv, [], C)) =/= ok]
+    after alcove_drv:stop(Drv)
+    end.
+
+container(Busybox) ->
+    Drv = nsex:start(),
+    try
+        Sh = nsex:sandbox(Drv, [Busybox, "sh"]),
+        io:format("  pid ~b, in new ipc, net, mount, pid and uts namespaces~n", [Sh]),
+        shell(Drv, Sh, "echo my pid is $$\n", stdout),
+        {ok, Host} = alcove:gethostname(Drv),
+        shell(Drv, Sh, "/busybox hostname\n", stdout),
+        io:format("    (this machine's hostname is ~s)~n", [Host]),
+        shell(Drv, Sh, "/busybox ip -o link | /busybox cut -d' ' -f1-3\n", stdout),
+        Name = nsex:cgroup(),
+        Get = fun(Ctl, Key) ->
+                      {ok, V} = alcove_cgroup:get(Drv, [], Ctl, Name, Key),
+                      string:trim(V)
+              end,
+        Tasks = string:lexemes(Get(<<"cpuset">>, <<"tasks">>), "\n"),
+        io:format("  cgroup ~s: cpuset.cpus ~s, memory.limit_in_bytes ~s, tasks ~s "
+                  "(the shell is ~b: ~s)~n",
+                  [Name, Get(<<"cpuset">>, <<"cpuset.cpus">>),
+                   Get(<<"memory">>, <<"memory.limit_in_bytes">>), lists:join(" ", Tasks), Sh,
+                   case lists:member(integer_to_binary(Sh), Tasks) of
+                       true -> "in the cgroup";
+                       false -> "NOT in the cgroup"
+                   end])
+    after
+        ok = nsex:stop(Drv),
+        io:format("  stopped the container and removed its cgroup~n")
+    end.
+
+%% Send a command line; print what comes back on stdout or stderr.
+shell(Drv, Sh, Line, Stream) ->
+    io:format("  $ ~s", [Line]),
+    true = alcove:stdin(Drv, [Sh], Line),
+    [io:format("    ~s~n", [L]) || L <- string:lexemes(collect(Drv, Sh, Stream, <<>>), "\n")],
     ok.
 
-%% The namespace walk-through: clone into new namespaces.
-namespace_container(Drv, Root) ->
-    io:format("~n== a namespace container ==~n"),
-    Flags = alcove:define(Drv, ['CLONE_NEWIPC', 'CLONE_NEWNET', 'CLONE_NEWNS',
-                                'CLONE_NEWPID', 'CLONE_NEWUTS']),
-    case alcove:clone(Drv, Flags) of
-        {ok, Child} ->
-            step("cloned ~p into new ipc, net, mount, pid and uts namespaces", [Child]),
-            ok = alcove:sethostname(Drv, [Child], "alcove-demo"),
-            ok = alcove:chroot(Drv, [Child], Root),
-            ok = alcove:chdir(Drv, [Child], "/"),
-            ok = alcove:execvp(Drv, [Child], "/busybox", ["/busybox", "sh"]),
-            shell(Drv, [Child], "echo my pid is $$\n", stdout),
-            shell(Drv, [Child], "/busybox hostname\n", stdout),
-            shell(Drv, [Child], "/busybox ip link 2>&1 | /busybox cut -c1-40\n", stdout),
-            alcove:stdin(Drv, [Child], "exit\n"),
-            ok;
-        {error, E} ->
-            step("namespaces are not available here: ~p", [E])
-    end.
-
-%% Send a command line, print what comes back on stdout or stderr.
-shell(Drv, Path, Line, Stream) ->
-    io:format("  $ ~s", [Line]),
-    true = alcove:stdin(Drv, Path, Line),
-    Out = collect(Drv, Path, Stream, <<>>),
-    io:format("    ~s~n", [string:trim(Out)]).
-
-collect(Drv, Path, Stream, Acc) ->
-    case alcove:Stream(Drv, Path, 2000) of
+collect(Drv, Sh, Stream, Acc) ->
+    case alcove:Stream(Drv, [Sh], case Acc of <<>> -> 5000; _ -> 200 end) of
         false -> Acc;
-        Bin ->
-            Acc1 = <<Acc/binary, Bin/binary>>,
-            case binary:last(Acc1) of
-                $\n -> Acc1;
-                _ -> collect(Drv, Path, Stream, Acc1)
-            end
+        Bin -> collect(Drv, Sh, Stream, <<Acc/binary, Bin/binary>>)
     end.

@@ -21,9 +21,11 @@
 -export([start/0, sandbox/1, sandbox/2, stop/1, cgroup/0]).
 
 %% The cgroup of the sandboxes.
+-spec cgroup() -> binary().
 cgroup() ->
     <<"alcove">>.
 
+-spec start() -> pid().
 start() ->
     {ok, Drv} = chrootex:start(),
     % Create a new cgroup for our processes
@@ -45,9 +47,11 @@ start() ->
                                 <<"memory.limit_in_bytes">>, <<"16m">>),
     Drv.
 
+-spec sandbox(pid()) -> non_neg_integer().
 sandbox(Drv) ->
     sandbox(Drv, ["/bin/busybox", "cat"]).
 
+-spec sandbox(pid(), [iodata()]) -> non_neg_integer().
 sandbox(Drv, Argv) ->
     {Path, Arg0, Args} = chrootex:argv(Argv),
     Flags = alcove:define(Drv, [
@@ -72,11 +76,14 @@ setlimits(Drv, Child) ->
                                 <<"tasks">>, integer_to_list(Child)).
 
 %% End the sandboxes, remove the cgroup, stop the port.
+-spec stop(pid()) -> ok | {error, term()}.
 stop(Drv) ->
-    [alcove:kill(Drv, [], Child, 9) || Child <- alcove:pid(Drv)],
-    wait_reaped(Drv, 50),
-    Result = alcove_cgroup:destroy(Drv, [], cgroup()),
-    alcove_drv:stop(Drv),
+    _ = [alcove:kill(Drv, [], Child, 9) || Child <- alcove:pid(Drv)],
+    Result = case wait_reaped(Drv, 50) of
+                 ok -> alcove_cgroup:destroy(Drv, [], cgroup());
+                 Error -> Error
+             end,
+    ok = alcove_drv:stop(Drv),
     Result.
 
 wait_reaped(Drv, N) ->

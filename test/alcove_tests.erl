@@ -1,7 +1,9 @@
-%%% Tests of the documented API (API.txt) against the real port executable
-%%% (priv/alcove), run as root. Every test starts its own driver and stops
-%%% it. Tests needing a privilege or kernel feature this host lacks say so
-%%% and skip.
+%%% Tests of the driver and of behaviour shared by the calls, against the
+%%% real port executable (priv/alcove), run as root: fork paths, options
+%%% and exit reporting, standard I/O, errors common to all calls, the
+%%% driver's start and stop. Every test starts its own driver and stops it.
+%%% (alcove_api_tests covers each function of API.txt, alcove_calls_tests
+%%% the other calls, alcove_walkthrough_tests the walk-throughs.)
 -module(alcove_tests).
 
 -include_lib("eunit/include/eunit.hrl").
@@ -12,7 +14,7 @@
 %% Every exported t_* function is one test, with this timeout (seconds).
 -define(TIMEOUT, 60).
 
--export([t_overview/0, t_fork_depth/0, t_maxforkdepth_option/0,
+-export([t_fork_depth/0, t_maxforkdepth_option/0,
          t_exit_status_events/0, t_termsig_events/0, t_sigchld_event/0,
          t_options_inherited/0, t_start_options/0, t_call_to_dying_process/0,
          t_stdout_8mib_in_order/0, t_stdin_stream/0, t_stderr/0,
@@ -24,33 +26,11 @@
          t_exit/0, t_execve/0, t_execvp_error/0, t_root_exec/0,
          t_signal_constant/0, t_constants/0, t_define/0, t_getopt_defaults/0,
          t_setopt/0, t_sigaction/0, t_event/0, t_filter/0, t_select/0,
-         t_prctl/0, t_files/0, t_session/0, t_mount/0, t_cgroup/0,
-         t_chrootex/0, t_call_forms/0, t_start_errors/0, t_stop/0]).
+         t_prctl/0, t_files/0, t_session/0, t_mount/0,
+         t_call_forms/0, t_start_errors/0, t_stop/0]).
 
 alcove_test_() ->
-    [{atom_to_list(F), {timeout, ?TIMEOUT, fun ?MODULE:F/0}}
-     || {F, 0} <- ?MODULE:module_info(exports), lists:prefix("t_", atom_to_list(F))].
-
-%%--------------------------------------------------------------------
-%% API.txt walk-throughs
-%%--------------------------------------------------------------------
-
-%% The Overview of API.txt, as printed.
-t_overview() ->
-    {ok, Drv} = alcove_drv:start(),
-    try
-        {ok, Child1} = alcove:fork(Drv),
-        {ok, Child2} = alcove:fork(Drv, [Child1]),
-        Child2 = alcove:getpid(Drv, [Child1,Child2]),
-        % Same as doing: alcove:fork(Drv).
-        {ok, Child3} = alcove:fork(Drv, []),
-        ok = alcove:execvp(Drv, [Child1,Child2], "/bin/cat", ["/bin/cat"]),
-        alcove:stdin(Drv, [Child1,Child2], "hello process\n"),
-        <<"hello process\n">> = alcove:stdout(Drv, [Child1,Child2]),
-        ?assert(is_integer(Child3))
-    after
-        alcove_drv:stop(Drv)
-    end.
+    alcove_test_lib:tests(?MODULE, ?TIMEOUT).
 
 %%--------------------------------------------------------------------
 %% Fork paths
@@ -917,93 +897,6 @@ t_mount() ->
                  end)
     after
         file:del_dir_r(Dir)
-    end.
-
-%% alcove_cgroup, as in the namespace walk-through of API.txt.
-t_cgroup() ->
-    with_drv(fun(Drv) ->
-                     case alcove_cgroup:mounts(Drv) of
-                         [] -> io:format(user, "t_cgroup skipped: no cgroup hierarchy mounted~n", []);
-                         Mounts -> cgroup(Drv, Mounts)
-                     end
-             end).
-
-cgroup(Drv, Mounts) ->
-    Name = iolist_to_binary(["alcove_test_", os:getpid(), "_",
-                             integer_to_list(erlang:unique_integer([positive]))]),
-    ?assert(alcove_cgroup:supported(Drv)),
-    ?assertEqual(ok, alcove_cgroup:create(Drv, [], Name)),
-    try
-        Controllers = lists:append([Cs || {_, _, Cs} <- Mounts]),
-        case lists:member(<<"cpuset">>, Controllers) of
-            true ->
-                ?assertEqual({ok, 1}, alcove_cgroup:set(Drv, [], <<"cpuset">>, Name,
-                                                        <<"cpuset.cpus">>, <<"0">>)),
-                ?assertEqual({ok, 1}, alcove_cgroup:set(Drv, [], <<"cpuset">>, Name,
-                                                        <<"cpuset.mems">>, <<"0">>));
-            false ->
-                ok
-        end,
-        {ok, Child} = alcove:fork(Drv),
-        ?assertMatch({ok, _}, alcove_cgroup:set(Drv, [], <<>>, Name, <<"tasks">>,
-                                                integer_to_list(Child))),
-        {ok, Procs} = alcove_cgroup:get(Drv, [], <<>>, Name, <<"tasks">>),
-        ?assertEqual([integer_to_binary(Child)], binary:split(Procs, <<"\n">>, [global, trim_all])),
-        ?assertEqual({error, enoent}, alcove_cgroup:get(Drv, [], <<>>, Name, <<"no_such_file">>)),
-        ok = alcove:exit(Drv, [Child], 0),
-        ?assertEqual({signal, 17}, alcove:event(Drv, [], 5000))
-    after
-        ?assertEqual(ok, alcove_cgroup:destroy(Drv, [], Name))
-    end.
-
-%% The chroot walk-through of API.txt, with examples/chrootex.erl.
-t_chrootex() ->
-    case static_busybox() of
-        false ->
-            io:format(user, "t_chrootex skipped: needs a statically linked /bin/busybox~n", []);
-        true ->
-            {ok, Drv} = chrootex:start(),
-            try
-                Cat = chrootex:sandbox(Drv),
-                true = alcove:stdin(Drv, [Cat], "test test\n"),
-                ?assertEqual(<<"test test\n">>, alcove:stdout(Drv, [Cat])),
-                Sh = chrootex:sandbox(Drv, ["/bin/busybox", "sh"]),
-                true = alcove:stdin(Drv, [Sh], "echo hello\n"),
-                ?assertEqual(<<"hello\n">>, alcove:stdout(Drv, [Sh])),
-                % Attempt to create a file
-                true = alcove:stdin(Drv, [Sh], "> foo\n"),
-                ?assertMatch(<<"sh: can't create foo: ", _/binary>>, stderr_line(Drv, [Sh])),
-                % Try to fork a new process
-                true = alcove:stdin(Drv, [Sh], "/busybox true\n"),
-                ?assertMatch(<<"sh: can't fork", _/binary>>, stderr_line(Drv, [Sh])),
-                % If we check the parent for events, we can see the child has exited
-                true = alcove:stdin(Drv, [Sh], "exit\n"),
-                ?assertEqual({signal, 17}, alcove:event(Drv)),
-                ?assertEqual('SIGCHLD', alcove:signal_constant(Drv, 17))
-            after
-                alcove_drv:stop(Drv)
-            end
-    end.
-
-%% A program may write a line of stderr in pieces.
-stderr_line(Drv, Pids) ->
-    stderr_line(Drv, Pids, <<>>).
-
-stderr_line(Drv, Pids, Acc) ->
-    case alcove:stderr(Drv, Pids, 5000) of
-        false -> Acc;
-        Data ->
-            Line = <<Acc/binary, Data/binary>>,
-            case binary:last(Line) of
-                $\n -> Line;
-                _ -> stderr_line(Drv, Pids, Line)
-            end
-    end.
-
-static_busybox() ->
-    case alcove_test_lib:run(["file", "-L", "/bin/busybox"]) of
-        {0, Out} -> string:find(Out, "statically linked") =/= nomatch;
-        _ -> false
     end.
 
 %%--------------------------------------------------------------------
