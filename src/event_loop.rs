@@ -231,6 +231,8 @@ impl Process {
             }
             return;
         };
+        // A payload is taken whole or not at all: a partial frame would
+        // leave a child that runs the event loop out of step.
         if !c.queue.is_empty() {
             if c.queue.len() + payload.len() > maxqueue {
                 self.out.term(Some(pid), Kind::Pipe, &Out::int(0)).ok();
@@ -244,15 +246,7 @@ impl Process {
             Err(libc::EAGAIN) => 0,
             Err(_) => return, // the reader is gone: dropped, as in the reference
         };
-        let rest = &payload[written..];
-        if rest.is_empty() {
-            return;
-        }
-        if rest.len() > maxqueue {
-            self.out.term(Some(pid), Kind::Pipe, &Out::int(written as i64)).ok();
-        } else {
-            c.queue.extend(rest);
-        }
+        c.queue.extend(&payload[written..]);
     }
 
     fn write_queued(&mut self, slot: usize) {
