@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 30
 CONFORMANCE = $(SHARED)/tools/wire_conformance.escript
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all setup build eg test test-fuzz test-privileges test-dialyzer test-elixir test-rust test-erlang test-conformance test-dep demo bench clean
+.PHONY: all setup build bench-full eg test test-fuzz test-privileges test-dialyzer test-elixir test-rust test-erlang test-conformance test-dep demo bench clean
 
 all: build
 
@@ -58,8 +58,15 @@ eg: build
 demo: build
 	escript examples/demo.escript
 
+# BENCH_CPUS=0 pins the benchmark to one CPU: reproducible figures for
+# comparing builds (on a small VM, cross-CPU wake-ups make round trips vary).
+BENCH = $(if $(BENCH_CPUS),taskset -c $(BENCH_CPUS)) escript bench/bench.escript
+
 bench: build
-	escript bench/bench.escript quick bench/results.json
+	$(BENCH) quick bench/results.json
+
+bench-full: build
+	$(BENCH) full bench/results-full.json
 
 clean:
 	rebar3 clean

@@ -6,7 +6,7 @@ use crate::children::{self, Channel, Child, Ctl, Status, Table};
 use crate::poller::Poller;
 use crate::options::Options;
 use crate::proto::etf::{self, Out, Term};
-use crate::proto::frame::{FrameReader, Kind, Outbox, Read};
+use crate::proto::frame::{FrameReader, Kind, Outbox, Read, MAX_LEN};
 use crate::proto::{reply_term, CallResult, Fail};
 use crate::signals::{SelfPipe, SIGINFO_SIZE};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -138,16 +138,23 @@ impl Process {
     // ---- input from the parent ------------------------------------------
 
     fn read_input(&mut self) {
+        // Up to BATCH frames, but about one full frame of bytes at most:
+        // a child's stdin pipe takes one write per wake-up, so reading more
+        // than that only moves input from our pipe into the child's queue.
+        let mut bytes = 0;
         for _ in 0..BATCH {
+            if bytes >= MAX_LEN {
+                return;
+            }
             match self.input.read_from(stdin_fd()) {
                 Ok(Read::Frame) => {
                     let frame = std::mem::take(&mut self.input);
+                    bytes += frame.frame().len();
                     self.handle_frame(frame.frame());
                     if self.forked {
                         return;
                     }
                     self.input = frame;
-                    self.input.shrink();
                 }
                 Ok(Read::Partial) => return,
                 Ok(Read::Eof { truncated: false }) => self.terminate(0),
@@ -487,7 +494,6 @@ fn relay_frames(c: &mut Child, pid: u32, out: &mut Outbox) -> bool {
                     return true;
                 }
                 out.proxy(pid, frames.frame());
-                frames.shrink();
             }
             Ok(Read::Partial) => return false,
             Ok(Read::Eof { .. }) | Err(_) => return true,

@@ -60,10 +60,13 @@ pub enum Read {
     Eof { truncated: bool },
 }
 
-/// Incremental reader of length-prefixed frames.
+/// Incremental reader of length-prefixed frames. `buf` holds exactly the
+/// bytes read of the current frame; its capacity is kept from one frame to
+/// the next (at most one frame, 64 KiB): releasing it after each large
+/// frame cost a reallocation and a zero fill per frame, and gave nothing
+/// back to the kernel (the allocator keeps blocks that size).
 pub struct FrameReader {
     buf: Vec<u8>,
-    have: usize,
     /// Bytes read since creation.
     pub total: u64,
 }
@@ -76,72 +79,68 @@ impl Default for FrameReader {
 
 impl FrameReader {
     pub fn new() -> Self {
-        FrameReader { buf: Vec::new(), have: 0, total: 0 }
+        FrameReader { buf: Vec::new(), total: 0 }
     }
 
     /// Bytes still needed to complete the current frame.
     fn need(&self) -> usize {
-        if self.have < 2 {
-            2 - self.have
+        let have = self.buf.len();
+        if have < 2 {
+            2 - have
         } else {
             let len = u16::from_be_bytes([self.buf[0], self.buf[1]]) as usize;
-            2 + len - self.have
+            2 + len - have
         }
     }
 
-    /// One `read(2)` of at most the bytes the current frame still needs.
-    /// Errors other than EINTR/EAGAIN are returned; those two are `Partial`.
+    /// Read what the current frame still needs, never more. A read that
+    /// completes the 2-byte header is followed at once by one for the
+    /// body, which has usually arrived with it; a short read means the
+    /// pipe is empty, so the caller goes back to wait. Errors other than
+    /// EINTR/EAGAIN are returned; those two are `Partial`.
     pub fn read_from(&mut self, fd: BorrowedFd<'_>) -> io::Result<Read> {
         if self.complete() {
-            self.have = 0;
+            self.buf.clear();
         }
-        let need = self.need();
-        let end = self.have + need;
-        if self.buf.len() < end {
-            self.buf.resize(end, 0);
-        }
-        let n = unsafe {
-            libc::read(fd.as_raw_fd(), self.buf[self.have..].as_mut_ptr().cast(), need)
-        };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            return match e.raw_os_error() {
-                Some(libc::EINTR) | Some(libc::EAGAIN) => Ok(Read::Partial),
-                _ => Err(e),
-            };
-        }
-        if n == 0 {
-            return Ok(Read::Eof { truncated: self.have > 0 });
-        }
-        self.have += n as usize;
-        self.total += n as u64;
-        if self.complete() {
-            Ok(Read::Frame)
-        } else {
-            Ok(Read::Partial)
+        loop {
+            let need = self.need();
+            self.buf.reserve(need);
+            let have = self.buf.len();
+            // Into the spare capacity: no zero fill of what read(2) overwrites.
+            let n = unsafe { libc::read(fd.as_raw_fd(), self.buf.as_mut_ptr().add(have).cast(), need) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                return match e.raw_os_error() {
+                    Some(libc::EINTR) | Some(libc::EAGAIN) => Ok(Read::Partial),
+                    _ => Err(e),
+                };
+            }
+            if n == 0 {
+                return Ok(Read::Eof { truncated: have > 0 });
+            }
+            unsafe { self.buf.set_len(have + n as usize) };
+            self.total += n as u64;
+            if self.complete() {
+                return Ok(Read::Frame);
+            }
+            if n as usize != need {
+                return Ok(Read::Partial);
+            }
         }
     }
 
     /// Part of a frame has been read.
     pub fn pending(&self) -> bool {
-        self.have > 0 && !self.complete()
+        !self.buf.is_empty() && !self.complete()
     }
 
     fn complete(&self) -> bool {
-        self.have >= 2 && self.need() == 0
+        self.buf.len() >= 2 && self.need() == 0
     }
 
     /// The frame just completed, length field included.
     pub fn frame(&self) -> &[u8] {
-        &self.buf[..self.have]
-    }
-
-    /// Give back memory held for a large frame once it has been handled.
-    pub fn shrink(&mut self) {
-        if self.buf.len() > 4096 {
-            self.buf.truncate(4096);
-            self.buf.shrink_to_fit();
-        }
+        &self.buf
     }
 }
 
@@ -289,6 +288,32 @@ mod tests {
         let mut o = Outbox::new(0);
         o.ctl_path(&[1], "badpid");
         assert_eq!(o.buf, [0, 0x13, 0, 3, 0, 0, 0, 1, 0, 0x0B, 0, 6, 0x83, 0x77, 6, b'b', b'a', b'd', b'p', b'i', b'd']);
+    }
+
+    #[test]
+    fn reads_one_frame_and_not_a_byte_more() {
+        use std::io::{Read as _, Write};
+        use std::os::fd::AsFd;
+        let (r, w) = nix::unistd::pipe().unwrap();
+        let mut w = std::fs::File::from(w);
+        let mut reader = FrameReader::new();
+        // header and body in one write: one call returns the whole frame
+        w.write_all(&[0, 3, 0, 4, 9, 1, 2, 3]).unwrap();
+        assert!(matches!(reader.read_from(r.as_fd()).unwrap(), Read::Frame));
+        assert_eq!(reader.frame(), &[0, 3, 0, 4, 9]);
+        // the bytes after the frame are still in the pipe
+        let mut rest = [0u8; 3];
+        std::fs::File::from(r.try_clone().unwrap()).read_exact(&mut rest).unwrap();
+        assert_eq!(rest, [1, 2, 3]);
+        // a body arriving in pieces: partial, then the frame
+        w.write_all(&[0, 4, 0, 4]).unwrap();
+        assert!(matches!(reader.read_from(r.as_fd()).unwrap(), Read::Partial));
+        assert!(reader.pending());
+        w.write_all(&[7, 8]).unwrap();
+        drop(w);
+        assert!(matches!(reader.read_from(r.as_fd()).unwrap(), Read::Frame));
+        assert_eq!(reader.frame(), &[0, 4, 0, 4, 7, 8]);
+        assert!(matches!(reader.read_from(r.as_fd()).unwrap(), Read::Eof { truncated: false }));
     }
 
     #[test]
