@@ -322,6 +322,17 @@ handle_info({Port, {data, Data}}, #state{port = Port, raw = true, owner = Owner}
     {noreply, State};
 handle_info({Port, {data, Data}}, #state{port = Port, hold = true, buf = Buf} = State) ->
     {noreply, State#state{buf = <<Buf/binary, Data/binary>>}};
+handle_info({Port, {data, Data}}, #state{port = Port, buf = <<>>} = State) ->
+    {noreply, frames(Data, State)};
+handle_info({Port, {data, Data}}, #state{port = Port, buf = <<Len:16, _/binary>> = Buf} = State)
+  when byte_size(Buf) + byte_size(Data) > Len + 2 ->
+    %% Complete the pending frame with just the bytes it lacks, then go on
+    %% with the rest of the chunk as it is: bulk output is not copied again.
+    Need = Len + 2 - byte_size(Buf),
+    <<Head:Need/binary, Rest/binary>> = Data,
+    {noreply, State1} = handle_info({Port, {data, <<Buf/binary, Head/binary>>}},
+                                    State#state{buf = <<>>}),
+    handle_info({Port, {data, Rest}}, State1);
 handle_info({Port, {data, Data}}, #state{port = Port, buf = Buf} = State) ->
     {noreply, frames(<<Buf/binary, Data/binary>>, State)};
 handle_info({fdctl, Helper, closed}, #state{fdctl = Helper, raw = false} = State) ->
