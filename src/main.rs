@@ -111,6 +111,7 @@ fn main() {
         Err(e) => std::process::exit(e.raw_os_error().unwrap_or(libc::EIO)),
     };
     spawn::become_subreaper(true);
+    spawn::widen_pipe(1);
     // The greeting goes out alone, before anything else (§3.3).
     let mut hello = Outbox::new(depth);
     let _ = hello.term(None, Kind::Call, &Out::ok());

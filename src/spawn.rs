@@ -31,6 +31,15 @@ fn set_nonblock(fd: RawFd, on: bool) {
     }
 }
 
+/// Room for several frames' worth of output in a pipe, so that a writer
+/// and its reader wake each other less often. Best effort: the kernel may
+/// refuse (pipe-max-size, or the user's pipe buffer quota).
+pub fn widen_pipe(fd: RawFd) {
+    unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_SIZE) };
+}
+
+const PIPE_SIZE: libc::c_int = 1 << 18;
+
 /// Whether this process's stdin (frames from the parent) is non-blocking.
 /// It is while the loop runs; a program we exec gets it back blocking.
 pub fn input_nonblocking(on: bool) {
@@ -86,6 +95,7 @@ pub fn spawn(p: &mut Process, flags: i32) -> Result<libc::pid_t, Fail> {
     for fd in [&ctl_parent, &in_w, &out_r, &err_r] {
         set_nonblock(fd.as_raw_fd(), true);
     }
+    widen_pipe(out_r.as_raw_fd());
     let (fc, soe) = (p.opts.flowcontrol, p.opts.signaloneof);
     let slot = p.children.free_slot();
     p.children.insert(slot, Child::new(slot, pid, ctl_parent, in_w, out_r, err_r, fc, soe));
