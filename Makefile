@@ -25,9 +25,10 @@ test-rust: setup
 test-erlang: build
 	rebar3 eunit
 
-# Typespecs checked by dialyzer.
+# Typespecs checked by dialyzer; the edoc builds.
 test-dialyzer: build
 	rebar3 dialyzer
+	rebar3 edoc
 
 # alcove from an Elixir mix project (skipped with a reason without Elixir).
 test-elixir: build
