@@ -6,7 +6,7 @@ use crate::children::{self, Channel, Child, Ctl, Status, Table};
 use crate::poller::Poller;
 use crate::options::Options;
 use crate::proto::etf::{self, Out, Term};
-use crate::proto::frame::{FrameReader, Kind, Outbox, Read, MAX_LEN};
+use crate::proto::frame::{Fill, FrameReader, Kind, Outbox, MAX_LEN, READ_ROOM};
 use crate::proto::{reply_term, CallResult, Fail};
 use crate::signals::{SelfPipe, SIGINFO_SIZE};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -137,30 +137,24 @@ impl Process {
 
     // ---- input from the parent ------------------------------------------
 
+    /// One read of what the parent sent, then every whole frame in it. At
+    /// most about a frame's worth of bytes per wake-up: a child's stdin pipe
+    /// takes one write per wake-up, so reading more would only move input
+    /// from our pipe into the child's queue. What is left wakes us again.
     fn read_input(&mut self) {
-        // Up to BATCH frames, but about one full frame of bytes at most:
-        // a child's stdin pipe takes one write per wake-up, so reading more
-        // than that only moves input from our pipe into the child's queue.
-        let mut bytes = 0;
-        for _ in 0..BATCH {
-            if bytes >= MAX_LEN {
-                return;
+        let mut input = std::mem::take(&mut self.input);
+        let r = input.fill(stdin_fd(), MAX_LEN + 2);
+        while let Some(frame) = input.next() {
+            self.handle_frame(frame);
+            if self.forked {
+                return; // the parent's input is not ours
             }
-            match self.input.read_from(stdin_fd()) {
-                Ok(Read::Frame) => {
-                    let frame = std::mem::take(&mut self.input);
-                    bytes += frame.frame().len();
-                    self.handle_frame(frame.frame());
-                    if self.forked {
-                        return;
-                    }
-                    self.input = frame;
-                }
-                Ok(Read::Partial) => return,
-                Ok(Read::Eof { truncated: false }) => self.terminate(0),
-                Ok(Read::Eof { truncated: true }) => self.terminate(errno()),
-                Err(e) => self.terminate(e.raw_os_error().unwrap_or(libc::EIO)),
-            }
+        }
+        match r {
+            Ok(Fill::Data { .. }) | Ok(Fill::Empty) => self.input = input,
+            Ok(Fill::Eof) if input.held().is_empty() => self.terminate(0),
+            Ok(Fill::Eof) => self.terminate(libc::EPIPE),
+            Err(e) => self.terminate(e.raw_os_error().unwrap_or(libc::EIO)),
         }
     }
 
@@ -308,6 +302,8 @@ impl Process {
             c.exec_failures += b[..n as usize].iter().filter(|&&x| x == children::EXEC_FAILED).count() as u32;
         };
         if n < 0 && matches!(errno(), libc::EINTR | libc::EAGAIN) {
+            // An exec that failed: the frames held after its mark go on.
+            self.relay_held(slot);
             return;
         }
         let pid = c.pid as u32;
@@ -318,10 +314,36 @@ impl Process {
             c.ctl = Ctl::Closed;
         }
         self.reap_due = true;
+        // An exec that succeeded: what was held after its mark is the
+        // program's first output.
+        self.relay_held(slot);
+    }
+
+    /// Pass on what was read from a child's stdout but held back at an exec
+    /// mark, once the exec is decided.
+    fn relay_held(&mut self, slot: usize) {
+        let limit = self.out.limit;
+        let Some(c) = self.children.slots[slot].as_mut() else { return };
+        if c.frames.held().is_empty() || !c.may_read_stdout() {
+            return;
+        }
+        let pid = c.pid as u32;
+        if c.raw_stdout() {
+            for chunk in c.frames.held().chunks(limit) {
+                self.out.stream(Kind::Stdout, pid, chunk);
+            }
+            c.frames.clear();
+        } else if relay_frames(c, pid, &mut self.out) {
+            self.close_output(slot, Kind::Stdout);
+        }
     }
 
     /// Read what a child wrote on stdout or stderr and pass it up.
     fn read_output(&mut self, slot: usize, kind: Kind) {
+        if kind == Kind::Stdout {
+            // What an exec mark held back goes before anything newer.
+            self.relay_held(slot);
+        }
         let depth_limit = self.out.limit;
         let Some(c) = self.children.slots[slot].as_mut() else { return };
         let pid = c.pid as u32;
@@ -330,7 +352,7 @@ impl Process {
         }
         let framed = kind == Kind::Stdout && !c.raw_stdout();
         let closed = if framed {
-            relay_frames(c, pid, &mut self.out)
+            read_frames(c, pid, &mut self.out)
         } else {
             let fd = if kind == Kind::Stdout { &c.stdout } else { &c.stderr };
             let Some(fd) = fd.as_ref() else { return };
@@ -347,6 +369,9 @@ impl Process {
         };
         if closed {
             self.close_output(slot, kind);
+        } else if framed {
+            // A mark just read, of an exec already decided.
+            self.relay_held(slot);
         }
     }
 
@@ -474,32 +499,33 @@ impl Process {
     }
 }
 
-/// Relay complete frames from a child still in the event loop, up to the
-/// mark of an exec. Returns true when the pipe is finished (EOF, error, or
-/// a bad frame).
+/// Relay the whole frames held from a child still in the event loop, up to
+/// the mark of an exec. Returns true when a frame is too large to relay.
 fn relay_frames(c: &mut Child, pid: u32, out: &mut Outbox) -> bool {
-    let Some(fd) = c.stdout.as_ref() else { return true };
-    let frames = &mut c.frames;
-    for _ in 0..BATCH {
-        match frames.read_from(fd.as_fd()) {
-            Ok(Read::Frame) if frames.frame() == children::EXEC_MARK => {
-                c.exec_marks += 1;
-                if c.exec_marks > c.exec_failures {
-                    return false;
-                }
-            }
-            Ok(Read::Frame) => {
-                // Wrapped in a PROXY header the frame must still fit a frame.
-                if frames.frame().len() + 6 > crate::proto::frame::MAX_LEN {
-                    return true;
-                }
-                out.proxy(pid, frames.frame());
-            }
-            Ok(Read::Partial) => return false,
-            Ok(Read::Eof { .. }) | Err(_) => return true,
+    while c.exec_marks <= c.exec_failures {
+        let Some(frame) = c.frames.next() else { break };
+        if frame == children::EXEC_MARK {
+            c.exec_marks += 1;
+            continue;
         }
+        // Wrapped in a PROXY header the frame must still fit a frame.
+        if frame.len() + 6 > MAX_LEN {
+            return true;
+        }
+        out.proxy(pid, frame);
     }
     false
+}
+
+/// One read of a child's stdout while it runs the event loop, and the
+/// frames it completes. Returns true when the pipe is finished.
+fn read_frames(c: &mut Child, pid: u32, out: &mut Outbox) -> bool {
+    let Some(fd) = c.stdout.as_ref() else { return true };
+    let r = c.frames.fill(fd.as_fd(), READ_ROOM);
+    if relay_frames(c, pid, out) {
+        return true;
+    }
+    !matches!(r, Ok(Fill::Data { .. }) | Ok(Fill::Empty))
 }
 
 impl Child {

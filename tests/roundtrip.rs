@@ -2,7 +2,7 @@
 //! they are given, and agree with an independent codec (eetf).
 
 use alcove::proto::etf::{self, Out, Term};
-use alcove::proto::frame::{FrameReader, Kind, Outbox, Read};
+use alcove::proto::frame::{Fill, FrameReader, Kind, Outbox, READ_ROOM};
 use proptest::prelude::*;
 use std::io::Write;
 use std::os::fd::AsFd;
@@ -119,10 +119,13 @@ proptest! {
         let mut reader = FrameReader::new();
         let mut got = Vec::new();
         loop {
-            match reader.read_from(r.as_fd()).unwrap() {
-                Read::Frame => got.push(reader.frame().len()),
-                Read::Partial => {}
-                Read::Eof { truncated } => { prop_assert!(!truncated); break; }
+            let r = reader.fill(r.as_fd(), READ_ROOM).unwrap();
+            while let Some(f) = reader.next() {
+                got.push(f.len());
+            }
+            if r == Fill::Eof {
+                prop_assert!(reader.held().is_empty());
+                break;
             }
         }
         feeder.join().unwrap();

@@ -3,7 +3,7 @@
 //! and every CALL payload is decoded as a request term.
 #![no_main]
 use alcove::proto::etf;
-use alcove::proto::frame::{FrameReader, Read};
+use alcove::proto::frame::{Fill, FrameReader, READ_ROOM};
 use libfuzzer_sys::fuzz_target;
 use std::io::Write;
 use std::os::fd::AsFd;
@@ -16,16 +16,15 @@ fuzz_target!(|data: &[u8]| {
     drop(w);
     let mut reader = FrameReader::new();
     loop {
-        match reader.read_from(r.as_fd()) {
-            Ok(Read::Frame) => {
-                let f = reader.frame();
-                assert_eq!(u16::from_be_bytes([f[0], f[1]]) as usize + 2, f.len());
-                if f.len() >= 6 && f[2..4] == [0, 4] {
-                    let _ = etf::decode(&f[6..]);
-                }
+        let r = reader.fill(r.as_fd(), READ_ROOM);
+        while let Some(f) = reader.next() {
+            assert_eq!(u16::from_be_bytes([f[0], f[1]]) as usize + 2, f.len());
+            if f.len() >= 6 && f[2..4] == [0, 4] {
+                let _ = etf::decode(&f[6..]);
             }
-            Ok(Read::Partial) => {}
-            Ok(Read::Eof { .. }) | Err(_) => break,
+        }
+        if !matches!(r, Ok(Fill::Data { .. })) {
+            break;
         }
     }
 });

@@ -50,26 +50,33 @@ pub fn msglen(depth: u32) -> usize {
     MAX_LEN.saturating_sub(8 * (depth as usize + 1))
 }
 
-/// What one read of a [`FrameReader`] produced.
-pub enum Read {
-    /// A whole frame (length field included) is in [`FrameReader::frame`].
-    Frame,
-    /// Part of a frame arrived; wait for more.
-    Partial,
-    /// End of file; `true` when it cut a frame short.
-    Eof { truncated: bool },
+/// What one read of a [`FrameReader`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fill {
+    /// Bytes arrived; `more` when the read filled the room it was given, so
+    /// that more may be waiting.
+    Data { more: bool },
+    /// Nothing to read now (EAGAIN, EINTR).
+    Empty,
+    /// End of file.
+    Eof,
 }
 
-/// Incremental reader of length-prefixed frames. `buf` holds exactly the
-/// bytes read of the current frame; its capacity is kept from one frame to
-/// the next (at most one frame, 64 KiB): releasing it after each large
-/// frame cost a reallocation and a zero fill per frame, and gave nothing
-/// back to the kernel (the allocator keeps blocks that size).
+/// Incremental reader of length-prefixed frames from a stream that may cut
+/// or coalesce them. One `read(2)` takes whatever is there (up to the room
+/// given), and [`FrameReader::next`] hands out the whole frames it holds;
+/// the bytes of a frame not yet complete wait for the next read. The
+/// buffer is kept from one read to the next.
 pub struct FrameReader {
     buf: Vec<u8>,
+    /// Where the bytes not yet handed out begin.
+    start: usize,
     /// Bytes read since creation.
     pub total: u64,
 }
+
+/// Room for a whole frame and some of the next.
+pub const READ_ROOM: usize = 2 * (MAX_LEN + 2);
 
 impl Default for FrameReader {
     fn default() -> Self {
@@ -79,68 +86,60 @@ impl Default for FrameReader {
 
 impl FrameReader {
     pub fn new() -> Self {
-        FrameReader { buf: Vec::new(), total: 0 }
+        FrameReader { buf: Vec::new(), start: 0, total: 0 }
     }
 
-    /// Bytes still needed to complete the current frame.
-    fn need(&self) -> usize {
+    /// One `read(2)` of at most `max` bytes of what `fd` has. Errors other
+    /// than EINTR/EAGAIN are returned.
+    pub fn fill(&mut self, fd: BorrowedFd<'_>, max: usize) -> io::Result<Fill> {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        if self.buf.capacity() < READ_ROOM {
+            self.buf.reserve_exact(READ_ROOM - self.buf.len());
+        }
+        let room = max.min(self.buf.capacity() - self.buf.len());
         let have = self.buf.len();
-        if have < 2 {
-            2 - have
-        } else {
-            let len = u16::from_be_bytes([self.buf[0], self.buf[1]]) as usize;
-            2 + len - have
+        // Into the spare capacity: no zero fill of what read(2) overwrites.
+        let n = unsafe { libc::read(fd.as_raw_fd(), self.buf.as_mut_ptr().add(have).cast(), room) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::EINTR) | Some(libc::EAGAIN) => Ok(Fill::Empty),
+                _ => Err(e),
+            };
         }
-    }
-
-    /// Read what the current frame still needs, never more. A read that
-    /// completes the 2-byte header is followed at once by one for the
-    /// body, which has usually arrived with it; a short read means the
-    /// pipe is empty, so the caller goes back to wait. Errors other than
-    /// EINTR/EAGAIN are returned; those two are `Partial`.
-    pub fn read_from(&mut self, fd: BorrowedFd<'_>) -> io::Result<Read> {
-        if self.complete() {
-            self.buf.clear();
+        if n == 0 {
+            return Ok(Fill::Eof);
         }
-        loop {
-            let need = self.need();
-            self.buf.reserve(need);
-            let have = self.buf.len();
-            // Into the spare capacity: no zero fill of what read(2) overwrites.
-            let n = unsafe { libc::read(fd.as_raw_fd(), self.buf.as_mut_ptr().add(have).cast(), need) };
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                return match e.raw_os_error() {
-                    Some(libc::EINTR) | Some(libc::EAGAIN) => Ok(Read::Partial),
-                    _ => Err(e),
-                };
-            }
-            if n == 0 {
-                return Ok(Read::Eof { truncated: have > 0 });
-            }
-            unsafe { self.buf.set_len(have + n as usize) };
-            self.total += n as u64;
-            if self.complete() {
-                return Ok(Read::Frame);
-            }
-            if n as usize != need {
-                return Ok(Read::Partial);
-            }
+        unsafe { self.buf.set_len(have + n as usize) };
+        self.total += n as u64;
+        Ok(Fill::Data { more: n as usize == room })
+    }
+
+    /// The next whole frame held, length field included.
+    pub fn next(&mut self) -> Option<&[u8]> {
+        let held = &self.buf[self.start..];
+        let len = 2 + u16::from_be_bytes([*held.first()?, *held.get(1)?]) as usize;
+        if held.len() < len {
+            return None;
         }
+        let at = self.start;
+        self.start += len;
+        Some(&self.buf[at..at + len])
     }
 
-    /// Part of a frame has been read.
-    pub fn pending(&self) -> bool {
-        !self.buf.is_empty() && !self.complete()
+    /// Bytes held and not handed out: part of a frame, or (after an exec
+    /// mark) a program's first output.
+    pub fn held(&self) -> &[u8] {
+        &self.buf[self.start..]
     }
 
-    fn complete(&self) -> bool {
-        self.buf.len() >= 2 && self.need() == 0
-    }
-
-    /// The frame just completed, length field included.
-    pub fn frame(&self) -> &[u8] {
-        &self.buf
+    /// Forget what is held.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.start = 0;
     }
 }
 
@@ -239,6 +238,13 @@ impl Outbox {
         self.finish(start);
     }
 
+    /// A STDOUT or STDERR frame for child `pid` holding `data`.
+    pub fn stream(&mut self, kind: Kind, pid: u32, data: &[u8]) {
+        let start = self.begin(kind, Some(pid));
+        self.buf.extend_from_slice(data);
+        self.finish(start);
+    }
+
     /// Read at most `max` bytes of `fd` straight into a STDOUT or STDERR
     /// frame for child `pid`. Returns what `read(2)` returned; nothing is
     /// left in the outbox unless bytes were read.
@@ -291,29 +297,25 @@ mod tests {
     }
 
     #[test]
-    fn reads_one_frame_and_not_a_byte_more() {
-        use std::io::{Read as _, Write};
+    fn frames_cut_and_coalesced() {
+        use std::io::Write;
         use std::os::fd::AsFd;
         let (r, w) = nix::unistd::pipe().unwrap();
         let mut w = std::fs::File::from(w);
         let mut reader = FrameReader::new();
-        // header and body in one write: one call returns the whole frame
-        w.write_all(&[0, 3, 0, 4, 9, 1, 2, 3]).unwrap();
-        assert!(matches!(reader.read_from(r.as_fd()).unwrap(), Read::Frame));
-        assert_eq!(reader.frame(), &[0, 3, 0, 4, 9]);
-        // the bytes after the frame are still in the pipe
-        let mut rest = [0u8; 3];
-        std::fs::File::from(r.try_clone().unwrap()).read_exact(&mut rest).unwrap();
-        assert_eq!(rest, [1, 2, 3]);
-        // a body arriving in pieces: partial, then the frame
-        w.write_all(&[0, 4, 0, 4]).unwrap();
-        assert!(matches!(reader.read_from(r.as_fd()).unwrap(), Read::Partial));
-        assert!(reader.pending());
-        w.write_all(&[7, 8]).unwrap();
+        // two frames and the first byte of a third in one write
+        w.write_all(&[0, 3, 0, 4, 9, 0, 2, 0, 4, 0]).unwrap();
+        assert_eq!(reader.fill(r.as_fd(), READ_ROOM).unwrap(), Fill::Data { more: false });
+        assert_eq!(reader.next(), Some(&[0, 3, 0, 4, 9][..]));
+        assert_eq!(reader.next(), Some(&[0, 2, 0, 4][..]));
+        assert_eq!(reader.next(), None);
+        assert_eq!(reader.held(), &[0]);
+        w.write_all(&[2, 0, 1]).unwrap();
+        assert_eq!(reader.fill(r.as_fd(), READ_ROOM).unwrap(), Fill::Data { more: false });
+        assert_eq!(reader.next(), Some(&[0, 2, 0, 1][..]));
         drop(w);
-        assert!(matches!(reader.read_from(r.as_fd()).unwrap(), Read::Frame));
-        assert_eq!(reader.frame(), &[0, 4, 0, 4, 7, 8]);
-        assert!(matches!(reader.read_from(r.as_fd()).unwrap(), Read::Eof { truncated: false }));
+        assert_eq!(reader.fill(r.as_fd(), READ_ROOM).unwrap(), Fill::Eof);
+        assert_eq!(reader.total, 13);
     }
 
     #[test]
