@@ -9,7 +9,7 @@
 -include_lib("eunit/include/eunit.hrl").
 -include("../include/alcove.hrl").
 
--import(alcove_test_lib, [with_drv/1, with_drv/2]).
+-import(alcove_test_lib, [with_drv/1, with_drv/2, read_stdout/3]).
 
 %% Every exported t_* function is one test, with this timeout (seconds).
 -define(TIMEOUT, 60).
@@ -235,17 +235,6 @@ t_stdin_stream() ->
                       || Off <- lists:seq(0, byte_size(Small) - 1, Chunk)],
                      ?assert(read_stdout(Drv, [P, G], byte_size(Small)) =:= Small)
              end).
-
-read_stdout(Drv, Pids, Size) ->
-    read_stdout(Drv, Pids, Size, []).
-
-read_stdout(_Drv, _Pids, Left, Acc) when Left =< 0 ->
-    iolist_to_binary(lists:reverse(Acc));
-read_stdout(Drv, Pids, Left, Acc) ->
-    case alcove:stdout(Drv, Pids, 10000) of
-        false -> erlang:error({stdout_timeout, Left});
-        Bin -> read_stdout(Drv, Pids, Left - byte_size(Bin), [Bin | Acc])
-    end.
 
 t_stderr() ->
     with_drv(fun(Drv) ->
