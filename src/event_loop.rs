@@ -476,15 +476,21 @@ impl Process {
 
     /// About to exec: end our frames with the mark (see `EXEC_MARK`).
     pub fn announce_exec(&mut self) {
-        if self.depth > 0 {
+        if self.forked_child() {
             self.out.raw(&children::EXEC_MARK);
         }
         self.flush();
     }
 
+    /// Forked by a control process, which reads our frames (not the root,
+    /// nor a port started below an alcove process with `-d`).
+    pub fn forked_child(&self) -> bool {
+        self.depth > 0 && self.fdctl.is_some()
+    }
+
     /// The exec failed: frames go on.
     pub fn exec_failed(&self) {
-        if let (Some(ctl), true) = (&self.fdctl, self.depth > 0) {
+        if let (Some(ctl), true) = (&self.fdctl, self.forked_child()) {
             let _ = crate::sys::fd::write_all(ctl.as_fd(), &[children::EXEC_FAILED]);
         }
     }

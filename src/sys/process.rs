@@ -47,10 +47,8 @@ fn ptr(v: &Option<Vec<*const libc::c_char>>) -> *const *const libc::c_char {
 /// parent sees the control channel close (§1.5). On failure the loop goes on.
 fn exec(p: &mut Process, run: impl FnOnce() -> libc::c_int) -> CallResult {
     p.announce_exec();
-    if p.depth > 0 {
-        if let Some(ctl) = &p.fdctl {
-            spawn::take_death_signal(ctl);
-        }
+    if let (Some(ctl), true) = (&p.fdctl, p.forked_child()) {
+        spawn::take_death_signal(ctl);
     }
     spawn::input_nonblocking(false);
     spawn::become_subreaper(false);
