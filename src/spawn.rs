@@ -199,7 +199,7 @@ fn process_tree() -> Vec<(libc::pid_t, libc::pid_t)> {
         .filter_map(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
             // "pid (comm) state ppid ...": comm may hold spaces and parens.
-            let after = &stat[stat.rfind(')')? + 2..];
+            let after = stat.get(stat.rfind(')')? + 2..)?;
             let ppid = after.split(' ').nth(1)?.parse().ok()?;
             Some((pid, ppid))
         })
