@@ -1,11 +1,14 @@
-//! Every argument decoder of PROTOCOL.md §4.2 over arbitrary request terms:
-//! whatever the bytes, decoding answers a value, badarg or enotsup, within
-//! the bounds the protocol sets.
+//! Every argument decoder over arbitrary request terms: the types of
+//! PROTOCOL.md §4.2 and the call-specific forms (cstructs, select's fd sets
+//! and timeout, rlimits, signal handlers, filters, group lists, mount
+//! arguments, prctl/ptrace/ioctl words). Whatever the bytes, decoding
+//! answers a value, badarg or enotsup, within the bounds the protocol sets.
 #![no_main]
 use alcove::constants;
 use alcove::proto::args;
 use alcove::proto::etf::{self, Term};
 use alcove::sys::cstruct::{Bytes, Cstruct};
+use alcove::sys::{fd, ids, kernel, limits, mount, port, signal};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -35,6 +38,20 @@ fuzz_target!(|data: &[u8]| {
         }
         if let Ok(b) = Bytes::decode(t) {
             let _ = b.out();
+        }
+        let _ = fd::FdSet::decode(t);
+        let _ = fd::timeout(t);
+        let _ = limits::limit(t);
+        let _ = signal::handler(t);
+        let _ = port::filter_set(t);
+        let _ = ids::gid_list(t);
+        let _ = mount::optional(t, 4095);
+        let _ = mount::mount_flags(t);
+        if let Ok(w) = kernel::prctl_arg(t) {
+            let _ = w.out();
+        }
+        if let Ok(w) = kernel::ptrace_arg(t) {
+            let _ = w.out();
         }
     }
 });

@@ -105,7 +105,7 @@ pub fn fcntl(_p: &mut Process, a: &[Term]) -> CallResult {
 }
 
 /// An fd set for select(2) and its highest fd (-1 when empty).
-struct FdSet {
+pub struct FdSet {
     set: libc::fd_set,
     max: i32,
 }
@@ -114,7 +114,7 @@ impl FdSet {
     /// `[]`, a list of fds, or a STRING_EXT (how a list of fds below 256
     /// is encoded). Anything else, FD_SETSIZE (1024) entries or more, or an fd
     /// that is out of range or not open: `{error, ebadf}` (§4.4, §11).
-    fn decode(t: &Term) -> Result<FdSet, Fail> {
+    pub fn decode(t: &Term) -> Result<FdSet, Fail> {
         let ebadf = Fail::Errno(libc::EBADF);
         let fds: Vec<i32> = match t {
             Term::Nil => Vec::new(),
@@ -147,7 +147,7 @@ impl FdSet {
 }
 
 /// A select(2) timeout: `[]` (wait forever) or `{alcove_timeval, Sec, Usec}`.
-fn timeout(t: &Term) -> Result<Option<libc::timeval>, Fail> {
+pub fn timeout(t: &Term) -> Result<Option<libc::timeval>, Fail> {
     match t {
         Term::Nil => Ok(None),
         Term::Tuple(t) if t.len() == 3 && t[0] == Term::Atom(b"alcove_timeval".to_vec()) => Ok(Some(libc::timeval {

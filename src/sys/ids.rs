@@ -28,7 +28,7 @@ pub fn setgid(_p: &mut Process, a: &[Term]) -> CallResult {
 }
 
 /// A group list: `[]`, a charlist (STRING_EXT) or a proper list of uints.
-fn gid_list(t: &Term) -> args::Arg<Vec<libc::gid_t>> {
+pub fn gid_list(t: &Term) -> args::Arg<Vec<libc::gid_t>> {
     match t {
         Term::Nil => Ok(Vec::new()),
         Term::String(s) => Ok(s.iter().map(|&b| b as libc::gid_t).collect()),

@@ -11,7 +11,7 @@ use nix::errno::Errno;
 
 /// An argument the kernel receives as one machine word: a plain value, or
 /// the address of memory this process owns for the duration of the call.
-enum Word {
+pub enum Word {
     /// Passed as is; the term is what the reply shows in its place.
     Value(c_ulong, Out),
     /// A binary, by address of a private copy.
@@ -40,7 +40,7 @@ impl Word {
     }
 
     /// What the reply shows for it after the call.
-    fn out(self) -> Out {
+    pub fn out(self) -> Out {
         match self {
             Word::Value(_, o) => o,
             Word::Bytes(b) => b.out(),
@@ -57,7 +57,7 @@ pub fn alloc(_p: &mut Process, a: &[Term]) -> CallResult {
 
 /// A prctl argument: a non-negative integer, a prctl constant, `[]` (0),
 /// a binary or a cstruct. Charlists and negative or big integers are badarg.
-fn prctl_arg(t: &Term) -> Result<Word, Fail> {
+pub fn prctl_arg(t: &Term) -> Result<Word, Fail> {
     if let Some(m) = Word::memory(t) {
         return m;
     }
@@ -87,7 +87,7 @@ pub fn prctl(_p: &mut Process, a: &[Term]) -> CallResult {
 
 /// A ptrace addr or data argument: a non-negative integer (the address
 /// itself, shown as `<<>>`), a binary or a cstruct.
-fn ptrace_arg(t: &Term) -> Result<Word, Fail> {
+pub fn ptrace_arg(t: &Term) -> Result<Word, Fail> {
     match t {
         Term::Int(i) if *i >= 0 => Ok(Word::Value(*i as c_ulong, Out::Bin(Vec::new()))),
         _ => Word::memory(t).unwrap_or(Err(Fail::Badarg)),

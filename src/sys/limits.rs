@@ -18,16 +18,21 @@ pub fn getrlimit(_p: &mut Process, a: &[Term]) -> CallResult {
     Ok(Out::ok_with(record(rl.rlim_cur, rl.rlim_max)))
 }
 
+/// `{alcove_rlimit, Cur, Max}` as (Cur, Max).
+pub fn limit(t: &Term) -> Result<(u64, u64), Fail> {
+    match t {
+        Term::Tuple(t) if t.len() == 3 && t[0] == Term::Atom(b"alcove_rlimit".to_vec()) => {
+            Ok((args::uint64(&t[1])?, args::uint64(&t[2])?))
+        }
+        _ => Err(Fail::Badarg),
+    }
+}
+
 /// setrlimit(2). Lowering RLIMIT_NOFILE below what existing children's fds
 /// need is refused, and `maxchild` shrinks to fit the new limit (§4.6).
 pub fn setrlimit(p: &mut Process, a: &[Term]) -> CallResult {
     let resource = args::constant(&a[0], &constants::RLIMIT)?;
-    let (cur, max) = match &a[1] {
-        Term::Tuple(t) if t.len() == 3 && t[0] == Term::Atom(b"alcove_rlimit".to_vec()) => {
-            (args::uint64(&t[1])?, args::uint64(&t[2])?)
-        }
-        _ => return Err(Fail::Badarg),
-    };
+    let (cur, max) = limit(&a[1])?;
     let nofile = resource == libc::RLIMIT_NOFILE as i32;
     // The children's channels must stay usable; with no child any limit
     // goes (a sandbox may forbid every new file: RLIMIT_NOFILE 0).

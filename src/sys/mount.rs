@@ -8,7 +8,7 @@ use crate::proto::{CallResult, Fail, Term};
 use std::ffi::CString;
 
 /// iodata(max) as a C string, or `None` (a NULL pointer) when empty.
-fn optional(t: &Term, max: usize) -> args::Arg<Option<CString>> {
+pub fn optional(t: &Term, max: usize) -> args::Arg<Option<CString>> {
     let mut bytes = args::iodata(t, max)?;
     if bytes.is_empty() {
         return Ok(None);
@@ -25,7 +25,7 @@ fn ptr(s: &Option<CString>) -> *const libc::c_char {
 
 /// Mount flags: the OR of the list must not be negative (`ms_nouser` alone
 /// makes it so).
-fn mount_flags(t: &Term) -> args::Arg<libc::c_ulong> {
+pub fn mount_flags(t: &Term) -> args::Arg<libc::c_ulong> {
     let flags = args::flags(t, &constants::MOUNT)?;
     libc::c_ulong::try_from(flags).map_err(|_| Fail::Badarg)
 }

@@ -92,19 +92,21 @@ pub fn setcpid(p: &mut Process, a: &[Term]) -> CallResult {
     }))
 }
 
+/// A call filter set: a binary of at most 16 bytes, one bit per call.
+pub fn filter_set(t: &Term) -> Result<[u8; 16], Fail> {
+    match t {
+        Term::Binary(b) if b.len() <= 16 => {
+            let mut s = [0u8; 16];
+            s[..b.len()].copy_from_slice(b);
+            Ok(s)
+        }
+        _ => Err(Fail::Badarg),
+    }
+}
+
 /// filter: refuse calls in this process and its future children (§6.7).
 pub fn filter(p: &mut Process, a: &[Term]) -> CallResult {
-    let set = |t: &Term| -> Result<[u8; 16], Fail> {
-        match t {
-            Term::Binary(b) if b.len() <= 16 => {
-                let mut s = [0u8; 16];
-                s[..b.len()].copy_from_slice(b);
-                Ok(s)
-            }
-            _ => Err(Fail::Badarg),
-        }
-    };
-    let (me, sub) = (set(&a[0])?, set(&a[1])?);
+    let (me, sub) = (filter_set(&a[0])?, filter_set(&a[1])?);
     for i in 0..16 {
         p.filter_self[i] |= me[i];
         p.filter_sub[i] |= sub[i];
