@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 30
 CONFORMANCE = $(SHARED)/tools/wire_conformance.escript
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all setup build bench-full eg test test-fuzz test-privileges test-dialyzer test-elixir test-rust test-erlang test-conformance test-dep demo bench clean
+.PHONY: all setup build bench-full eg test test-cluster test-fuzz test-privileges test-dialyzer test-elixir test-rust test-erlang test-conformance test-dep demo bench clean
 
 all: build
 
@@ -16,7 +16,7 @@ setup:
 build: setup
 	rebar3 compile
 
-test: build test-rust test-erlang test-dialyzer test-conformance test-dep test-elixir test-privileges test-fuzz
+test: build test-rust test-erlang test-dialyzer test-conformance test-dep test-elixir test-cluster test-privileges test-fuzz
 	@echo "make test: all suites passed"
 
 test-rust: setup
@@ -29,6 +29,10 @@ test-erlang: build
 test-dialyzer: build
 	rebar3 dialyzer
 	rebar3 edoc
+
+# The README's example of a driver owned on another node of a cluster.
+test-cluster: build
+	sh test/cluster.sh
 
 # alcove from an Elixir mix project (skipped with a reason without Elixir).
 test-elixir: build
