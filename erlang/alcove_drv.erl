@@ -372,11 +372,18 @@ code_change(_, State, _) ->
 %%====================================================================
 
 handshake(Port, Fifo, Options) ->
+    case chunk_ok(Port, bad_greeting) of
+        ok -> handshake_fifo(Port, Fifo, Options);
+        Error -> Error
+    end.
+
+%% The next chunk from the port must be exactly the frame `ok' from the root.
+chunk_ok(Port, Why) ->
     case port_chunk(Port) of
-        {ok, Greeting} ->
-            case catch alcove_codec:decode(Greeting) of
-                {alcove_call, [], ok} -> handshake_fifo(Port, Fifo, Options);
-                _ -> {error, {bad_greeting, Greeting}}
+        {ok, Chunk} ->
+            case catch alcove_codec:decode(Chunk) of
+                {alcove_call, [], ok} -> ok;
+                _ -> {error, {Why, Chunk}}
             end;
         Error ->
             Error
@@ -388,14 +395,9 @@ handshake_fifo(Port, Fifo, Options) ->
     receive
         {fdctl, Helper, opened} ->
             true = port_command(Port, alcove_codec:call(unlink, [], [Fifo])),
-            case port_chunk(Port) of
-                {ok, Reply} ->
-                    case catch alcove_codec:decode(Reply) of
-                        {alcove_call, [], ok} -> configure(Port, Helper, Options);
-                        _ -> {error, {bad_unlink_reply, Reply}}
-                    end;
-                Error ->
-                    Error
+            case chunk_ok(Port, bad_unlink_reply) of
+                ok -> configure(Port, Helper, Options);
+                Error -> Error
             end;
         {fdctl, Helper, {error, Reason}} ->
             {error, {fdctl, Reason}}
