@@ -205,11 +205,18 @@ t_stdout_8mib_in_order() ->
     ok = file:write_file(File, Data),
     try
         with_drv(fun(Drv) ->
+                         %% at depth 1 and 3: most frames straddle the
+                         %% chunks the port's output is read in
                          {ok, C} = alcove:fork(Drv),
-                         ok = alcove:execvp(Drv, [C], "/bin/cat", ["cat", File]),
-                         Out = read_stdout(Drv, [C], Size),
-                         ?assertEqual(Size, byte_size(Out)),
-                         ?assert(Out =:= Data)
+                         {ok, D} = alcove:fork(Drv),
+                         {ok, D1} = alcove:fork(Drv, [D]),
+                         {ok, D2} = alcove:fork(Drv, [D, D1]),
+                         [begin
+                              ok = alcove:execvp(Drv, Path, "/bin/cat", ["cat", File]),
+                              Out = read_stdout(Drv, Path, Size),
+                              ?assertEqual(Size, byte_size(Out)),
+                              ?assert(Out =:= Data)
+                          end || Path <- [[C], [D, D1, D2]]]
                  end)
     after
         file:del_dir_r(Dir)

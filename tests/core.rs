@@ -328,25 +328,39 @@ fn exec_failure_keeps_the_loop() {
     assert_eq!(p.call(&[c], "getpid", vec![]), int(c as i32));
 }
 
+fn ls_fds(p: &mut Port, path: &[u32]) {
+    p.exec(path, &["/bin/ls", "/proc/self/fd"]);
+    let mut out = Vec::new();
+    while !out.ends_with(b"\n3\n") && out.len() < 64 {
+        match p.expect(|m| matches!(m, Msg::Stdout(q, _) if *q == path)) {
+            Msg::Stdout(_, d) => out.extend(d),
+            _ => unreachable!(),
+        }
+    }
+    // ls opens the directory itself as fd 3
+    assert_eq!(String::from_utf8_lossy(&out), "0\n1\n2\n3\n", "depth {}", path.len());
+}
+
 #[test]
 fn exec_sees_only_fds_0_1_2() {
     let mut p = Port::start();
+    let idle = p.fork(&[]);
     let c = p.fork(&[]);
     let deep = p.chain(&[], 3);
     // the leaf's parent also holds a sibling's channels: none may leak
     let _sibling = p.fork(&deep[..2]);
-    for path in [vec![c], deep] {
-        p.exec(&path, &["/bin/ls", "/proc/self/fd"]);
-        let mut out = Vec::new();
-        while !out.ends_with(b"\n3\n") && out.len() < 64 {
-            match p.expect(|m| matches!(m, Msg::Stdout(q, _) if *q == path)) {
-                Msg::Stdout(_, d) => out.extend(d),
-                _ => unreachable!(),
-            }
-        }
-        // ls opens the directory itself as fd 3
-        assert_eq!(String::from_utf8_lossy(&out), "0\n1\n2\n3\n", "depth {}", path.len());
-    }
+    ls_fds(&mut p, &[c]);
+    ls_fds(&mut p, &deep);
+    // The root and deep[1] have since had children exec and relayed their
+    // output: children forked now hold and see no more than the first did.
+    let c2 = p.fork(&[]);
+    let fds = |pid: u32| std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count();
+    // (a reply from the child: it has let go of what it inherited)
+    assert_eq!(p.call(&[c2], "getpid", vec![]), int(c2 as i32));
+    assert_eq!(fds(c2), fds(idle), "a control process forked later");
+    ls_fds(&mut p, &[c2]);
+    let d = p.fork(&deep[..2]);
+    ls_fds(&mut p, &[deep[0], deep[1], d]);
 }
 
 #[test]

@@ -238,6 +238,28 @@ fn flow_control_holds_output_until_credit() {
     assert_eq!(p.stdout(&[c], 4), b"two\n");
 }
 
+/// Output no credit let through is passed on whole once the child is
+/// reaped: several frames' worth, every byte, before the exit event.
+#[test]
+fn held_output_is_drained_whole_after_exit() {
+    let mut p = Port::start();
+    assert_eq!(p.call(&[], "setopt", vec![atom("flowcontrol"), int(0)]), atom("true"));
+    let c = p.fork(&[]);
+    const N: usize = 200_000;
+    p.sh(&[c], &format!("yes abcdefg | head -c {N}; exit 7"));
+    let mut got = Vec::new();
+    let exit = loop {
+        match p.recv(Duration::from_secs(10)).expect("output and exit") {
+            Msg::Stdout(path, d) if path == [c] => got.extend(d),
+            Msg::Event(path, t) if path == [c] && is_exit(&t) => break t,
+            m => panic!("unexpected {m:?}"),
+        }
+    };
+    assert_eq!(exit, tuple(vec![atom("exit_status"), int(7)]));
+    assert_eq!(got.len(), N);
+    assert!(got.chunks(8).all(|w| w == &b"abcdefg\n"[..w.len()]), "the bytes differ");
+}
+
 #[test]
 fn call_filters() {
     let mut p = Port::start();

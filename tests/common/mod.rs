@@ -287,7 +287,7 @@ impl Drop for Port {
     }
 }
 
-fn is_exit(t: &Term) -> bool {
+pub fn is_exit(t: &Term) -> bool {
     match t {
         Term::Tuple(t) => matches!(t.elements.first(), Some(Term::Atom(a)) if a.name == "exit_status" || a.name == "termsig"),
         _ => false,
