@@ -24,10 +24,6 @@ const STALL: Duration = Duration::from_secs(30);
 
 // ---- /proc -----------------------------------------------------------------
 
-fn fd_count(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count()
-}
-
 /// VmRSS of `pid`, in KiB.
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -172,20 +168,20 @@ fn fork_exit_cycles_leak_nothing_and_keep_their_rate() {
             cpu[if i + 1 == WINDOW { 1 } else { 3 }] = cpu_ns(port);
         }
         if i + 1 == WARMUP {
-            fds0 = fd_count(port);
+            fds0 = proc_fds(port).len();
             rss0 = rss_kib(port);
         }
         if i + 1 > WARMUP {
             // the exit event is sent after the child is reaped and its
             // channels closed: nothing of it may be left at this point
-            assert_eq!(fd_count(port), fds0, "open fds of the port after cycle {i}");
+            assert_eq!(proc_fds(port).len(), fds0, "open fds of the port after cycle {i}");
         }
         if (i + 1) % 100 == 0 {
             assert_eq!(children_in_proc(port), vec![], "children of the port after cycle {i}");
             assert_eq!(p.call(&[], "cpid", vec![]), nil(), "cpid after cycle {i}");
         }
     }
-    let fds = fd_count(port);
+    let fds = proc_fds(port).len();
     let rss = rss_kib(port);
     let (first, last) = (&times[..WINDOW], &times[CYCLES - WINDOW..]);
     let (first_med, last_med) = (median(first), median(last));

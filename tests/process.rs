@@ -12,13 +12,6 @@ fn proc_stat(pid: u32, n: usize) -> String {
     rest.split_whitespace().nth(n - 3).unwrap().to_string()
 }
 
-fn proc_fds(pid: u32) -> Vec<i32> {
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_str().unwrap().parse().unwrap())
-        .collect()
-}
-
 fn cmdline(pid: u32) -> Vec<u8> {
     std::fs::read(format!("/proc/{pid}/cmdline")).unwrap()
 }

@@ -58,6 +58,14 @@ pub fn call_nr(name: &str) -> u16 {
         .unwrap_or_else(|| panic!("no call {name}")) as u16
 }
 
+/// The fds `pid` has open, from /proc.
+pub fn proc_fds(pid: u32) -> Vec<i32> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_str().unwrap().parse().unwrap())
+        .collect()
+}
+
 pub fn temp_dir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!(
         "alcove-test.{}.{}.{}",
