@@ -6,7 +6,7 @@ use crate::children::{self, Channel, Child, Ctl, Status, Table};
 use crate::poller::Poller;
 use crate::options::Options;
 use crate::proto::etf::{self, Out, Term};
-use crate::proto::frame::{Fill, FrameReader, Kind, Outbox, MAX_LEN, READ_ROOM};
+use crate::proto::frame::{Fill, FrameReader, Kind, Outbox, MAX_LEN, READ_ROOM, STREAM_FRAMES};
 use crate::proto::{reply_term, CallResult, Fail};
 use crate::signals::{SelfPipe, SIGINFO_SIZE};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -356,11 +356,13 @@ impl Process {
         } else {
             let fd = if kind == Kind::Stdout { &c.stdout } else { &c.stderr };
             let Some(fd) = fd.as_ref() else { return };
-            match self.out.read_stream(kind, pid, fd.as_fd(), depth_limit) {
+            // A credit of N allows N more frames (§6.6).
+            let frames = if c.flowcontrol > 0 { c.flowcontrol as usize } else { STREAM_FRAMES };
+            match self.out.read_stream(kind, pid, fd.as_fd(), depth_limit, frames) {
                 Ok(0) => true,
-                Ok(_) => {
+                Ok(made) => {
                     if c.flowcontrol > 0 {
-                        c.flowcontrol -= 1;
+                        c.flowcontrol -= made as i32;
                     }
                     false
                 }

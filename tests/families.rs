@@ -238,6 +238,31 @@ fn flow_control_holds_output_until_credit() {
     assert_eq!(p.stdout(&[c], 4), b"two\n");
 }
 
+/// A credit counts messages, however much a program has written: a
+/// credit of 2 lets exactly two STDOUT messages through, each within the
+/// frame budget; the rest waits for more credit.
+#[test]
+fn flow_control_counts_messages_of_bulk_output() {
+    let mut p = Port::start();
+    assert_eq!(p.call(&[], "setopt", vec![atom("flowcontrol"), int(2)]), atom("true"));
+    let c = p.fork(&[]);
+    const N: usize = 300_000;
+    p.sh(&[c], &format!("head -c {N} /dev/zero; sleep 30"));
+    let mut sizes = Vec::new();
+    while let Some(Msg::Stdout(_, d)) = p.expect_within(Duration::from_millis(500), |m| matches!(m, Msg::Stdout(..))) {
+        sizes.push(d.len());
+    }
+    assert_eq!(sizes.len(), 2, "messages let through: {sizes:?}");
+    assert!(sizes.iter().all(|&n| n <= 65535 - 8), "{sizes:?}");
+    // the credit is spent
+    let table = p.call(&[], "cpid", vec![]);
+    let Term::List(l) = &table else { panic!() };
+    assert_eq!(elems(&l.elements[0])[2], int(0));
+    assert_eq!(p.call(&[], "setcpid", vec![int(c as i32), atom("flowcontrol"), int(-1)]), atom("true"));
+    let rest = p.stdout(&[c], N - sizes.iter().sum::<usize>());
+    assert!(rest.iter().all(|&b| b == 0));
+}
+
 /// Output no credit let through is passed on whole once the child is
 /// reaped: several frames' worth, every byte, before the exit event.
 #[test]
