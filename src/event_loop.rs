@@ -144,7 +144,7 @@ impl Process {
     fn read_input(&mut self) {
         let mut input = std::mem::take(&mut self.input);
         let r = input.fill(stdin_fd(), MAX_LEN + 2);
-        while let Some(frame) = input.next() {
+        while let Some(frame) = input.next_frame() {
             self.handle_frame(frame);
             if self.forked {
                 return; // the parent's input is not ours
@@ -511,7 +511,7 @@ impl Process {
 /// the mark of an exec. Returns true when a frame is too large to relay.
 fn relay_frames(c: &mut Child, pid: u32, out: &mut Outbox) -> bool {
     while c.exec_marks <= c.exec_failures {
-        let Some(frame) = c.frames.next() else { break };
+        let Some(frame) = c.frames.next_frame() else { break };
         if frame == children::EXEC_MARK {
             c.exec_marks += 1;
             continue;

@@ -120,7 +120,7 @@ proptest! {
         let mut got = Vec::new();
         loop {
             let r = reader.fill(r.as_fd(), READ_ROOM).unwrap();
-            while let Some(f) = reader.next() {
+            while let Some(f) = reader.next_frame() {
                 got.push(f.len());
             }
             if r == Fill::Eof {

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let mut reader = FrameReader::new();
     loop {
         let r = reader.fill(r.as_fd(), READ_ROOM);
-        while let Some(f) = reader.next() {
+        while let Some(f) = reader.next_frame() {
             assert_eq!(u16::from_be_bytes([f[0], f[1]]) as usize + 2, f.len());
             if f.len() >= 6 && f[2..4] == [0, 4] {
                 let _ = etf::decode(&f[6..]);

@@ -67,7 +67,7 @@ pub enum Fill {
 
 /// Incremental reader of length-prefixed frames from a stream that may cut
 /// or coalesce them. One `read(2)` takes whatever is there (up to the room
-/// given), and [`FrameReader::next`] hands out the whole frames it holds;
+/// given), and [`FrameReader::next_frame`] hands out the whole frames it holds;
 /// the bytes of a frame not yet complete wait for the next read. The
 /// buffer is kept from one read to the next.
 pub struct FrameReader {
@@ -122,7 +122,7 @@ impl FrameReader {
     }
 
     /// The next whole frame held, length field included.
-    pub fn next(&mut self) -> Option<&[u8]> {
+    pub fn next_frame(&mut self) -> Option<&[u8]> {
         let held = &self.buf[self.start..];
         let len = 2 + u16::from_be_bytes([*held.first()?, *held.get(1)?]) as usize;
         if held.len() < len {
@@ -358,13 +358,13 @@ mod tests {
         // two frames and the first byte of a third in one write
         w.write_all(&[0, 3, 0, 4, 9, 0, 2, 0, 4, 0]).unwrap();
         assert_eq!(reader.fill(r.as_fd(), READ_ROOM).unwrap(), Fill::Data { more: false });
-        assert_eq!(reader.next(), Some(&[0, 3, 0, 4, 9][..]));
-        assert_eq!(reader.next(), Some(&[0, 2, 0, 4][..]));
-        assert_eq!(reader.next(), None);
+        assert_eq!(reader.next_frame(), Some(&[0, 3, 0, 4, 9][..]));
+        assert_eq!(reader.next_frame(), Some(&[0, 2, 0, 4][..]));
+        assert_eq!(reader.next_frame(), None);
         assert_eq!(reader.held(), &[0]);
         w.write_all(&[2, 0, 1]).unwrap();
         assert_eq!(reader.fill(r.as_fd(), READ_ROOM).unwrap(), Fill::Data { more: false });
-        assert_eq!(reader.next(), Some(&[0, 2, 0, 1][..]));
+        assert_eq!(reader.next_frame(), Some(&[0, 2, 0, 1][..]));
         drop(w);
         assert_eq!(reader.fill(r.as_fd(), READ_ROOM).unwrap(), Fill::Eof);
         assert_eq!(reader.total, 13);
