@@ -12,6 +12,7 @@
 %%   echo   bench/echo_floor.rs (a cargo example): echoes 2-byte-length
 %%          frames; driven with open_port and alcove_codec, as alcove_drv does;
 %%   raw    an Erlang port running the same program directly (head, cat);
+%%          for stdout, head -c | cat (a minimal relay) is shown beside it;
 %%   spawn  open_port of /bin/true until its exit_status.
 %% Targets are reported PASS/MISS; a miss does not fail the run. A broken
 %% build does: every wait has a timeout (and the whole run a bound: 120 s
@@ -373,23 +374,29 @@ stdout_throughput(#{cfg := Cfg} = Ctx) ->
                              mibs(N, T)
                      end
              end,
-    Raw = fun() ->
-                  T0 = now_us(),
-                  Port = open_port({spawn_executable, Head},
-                                   [{args, tl(Argv)}, stream, binary, exit_status]),
-                  N = read_port(Port, N, 0),
-                  T = now_us() - T0,
-                  receive {Port, {exit_status, 0}} -> ok
-                  after ?IO_TIMEOUT -> fail("stdout floor", no_exit)
-                  end,
-                  mibs(N, T)
+    Raw = fun(Exe, Args) ->
+                  fun() ->
+                          T0 = now_us(),
+                          Port = open_port({spawn_executable, Exe},
+                                           [{args, Args}, stream, binary, exit_status]),
+                          N = read_port(Port, N, 0),
+                          T = now_us() - T0,
+                          receive {Port, {exit_status, 0}} -> ok
+                          after ?IO_TIMEOUT -> fail("stdout floor", no_exit)
+                          end,
+                          mibs(N, T)
+                  end
           end,
+    %% (info) the same bytes through the simplest relay there is
+    Cat = Raw("/bin/sh", ["-c", "exec \"$0\" -c \"$1\" /dev/zero | cat", Head, integer_to_list(N)]),
     M = interleave(maps:get(stream_rounds, Cfg),
-                   [{raw, Raw}, {1, Alcove(1)}, {3, Alcove(3)}]),
+                   [{raw, Raw(Head, tl(Argv))}, {cat, Cat}, {1, Alcove(1)}, {3, Alcove(3)}]),
     stop_drv(Drv),
     Floor = maps:get(raw, M),
     Label = io_lib:format("~p MiB", [N div ?MiB]),
     [row(stdout_floor, ["floor: open_port(head -c) ", Label], Floor, "MiB/s", Floor),
+     row(stdout_cat, ["  (info) open_port(head -c | cat), a minimal relay, ", Label],
+         maps:get(cat, M), "MiB/s", Floor),
      row(stdout_depth1, ["head -c at depth 1, ", Label], maps:get(1, M), "MiB/s", Floor),
      row(stdout_depth3, ["head -c at depth 3, ", Label], maps:get(3, M), "MiB/s", Floor)].
 
@@ -689,6 +696,10 @@ targets(R) ->
         target("stdout at depth 1 >= 70% of the raw floor",
                fun() -> {io_lib:format("~s vs ~s MiB/s", [num(V(stdout_depth1)), num(0.7 * V(stdout_floor))]),
                          V(stdout_depth1) >= 0.7 * V(stdout_floor)}
+               end),
+        target("  (info) stdout at depth 1 against head -c | cat",
+               fun() -> {io_lib:format("~s vs ~s MiB/s", [num(V(stdout_depth1)), num(V(stdout_cat))]),
+                         V(stdout_depth1) >= V(stdout_cat)}
                end),
         target("stdout cost grows at most linearly with depth (over the floor, depth 3 <= 1.2 x 3 x depth 1)",
                fun() -> {io_lib:format("~s vs ~s ns/byte", [num(StdoutExtra(3)), num(3.6 * StdoutExtra(1))]),
