@@ -367,8 +367,13 @@ specs() ->
       [{"Readfds", "[fd()]"}, {"Writefds", "[fd()]"}, {"Exceptfds", "[fd()]"},
        {"Timeout", "<<>> | [] | #alcove_timeval{}"}],
       "{ok, [fd()], [fd()], [fd()]} | {error, posix()}"},
-     {setcpid, "Set an option of the child `OSPid' in the child table (`flowcontrol', "
-               "`signaloneof'); `false' for an unknown option",
+     {setcpid, "Set an option of the child `OSPid' in the child table; `false' for an "
+               "unknown option. `flowcontrol': how many more messages of the program "
+               "the child runs (stdout and stderr, each at most a frame) are passed on: "
+               "-1 (any negative value) for no limit, 0 to hold its output in the pipe "
+               "until more is given (output left when the child exits is passed on "
+               "regardless). `signaloneof': the signal the child gets, once it runs a "
+               "program, when this process's own input closes and it shuts down",
       [{"OSPid", "os_pid()"}, {"Opt", "atom()"}, {"Val", "integer()"}], "boolean()"},
      {setenv, "setenv(3): set an environment variable, replacing an existing value if "
               "`Overwrite' is not 0",

@@ -1574,8 +1574,13 @@ select(Drv, Pids, Readfds, Writefds, Exceptfds, Timeout) ->
 setcpid(Drv, OSPid, Opt, Val) ->
     setcpid(Drv, [], OSPid, Opt, Val).
 
-%% @doc Set an option of the child `OSPid' in the child table (`flowcontrol',
-%% `signaloneof'); `false' for an unknown option. Runs in the process at fork
+%% @doc Set an option of the child `OSPid' in the child table; `false' for an
+%% unknown option. `flowcontrol': how many more messages of the program the
+%% child runs (stdout and stderr, each at most a frame) are passed on: -1 (any
+%% negative value) for no limit, 0 to hold its output in the pipe until more is
+%% given (output left when the child exits is passed on regardless).
+%% `signaloneof': the signal the child gets, once it runs a program, when this
+%% process's own input closes and it shuts down. Runs in the process at fork
 %% path `Pids' (call number 71).
 -spec setcpid(pid(), fork_path(), os_pid(), atom(), integer()) ->
           boolean().

@@ -330,6 +330,36 @@ t_cpid_setcpid() ->
                      ?assertEqual([], alcove:cpid(Drv, [C]))
              end).
 
+%% A flowcontrol credit counts messages, however much the program writes:
+%% a credit of 2 lets two through; more credit releases the rest.
+t_flowcontrol_bulk() ->
+    with_drv(fun(Drv) ->
+                     N = 300000,
+                     ?assertEqual(true, alcove:setopt(Drv, flowcontrol, 2)),
+                     {ok, C} = alcove:fork(Drv),
+                     ok = alcove:execvp(Drv, [C], "/bin/sh",
+                                        ["sh", "-c", "head -c " ++ integer_to_list(N) ++ " /dev/zero; sleep 30"]),
+                     Let = drain_stdout(Drv, [C], 500),
+                     ?assertEqual(2, length(Let)),
+                     ?assertEqual(0, alcove:getcpid(Drv, [], C, flowcontrol)),
+                     ?assertEqual(true, alcove:setcpid(Drv, C, flowcontrol, -1)),
+                     Got = iolist_size(Let) + read_bytes(Drv, [C], N - iolist_size(Let)),
+                     ?assertEqual(N, Got)
+             end).
+
+drain_stdout(Drv, Pids, Timeout) ->
+    case alcove:stdout(Drv, Pids, Timeout) of
+        false -> [];
+        Data -> [Data | drain_stdout(Drv, Pids, Timeout)]
+    end.
+
+read_bytes(_, _, Left) when Left =< 0 -> 0;
+read_bytes(Drv, Pids, Left) ->
+    case alcove:stdout(Drv, Pids, 5000) of
+        false -> 0;
+        Data -> byte_size(Data) + read_bytes(Drv, Pids, Left - byte_size(Data))
+    end.
+
 %% The call filter: refused calls raise undef.
 t_filter() ->
     with_drv(fun(Drv) ->
