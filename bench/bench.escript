@@ -11,6 +11,8 @@
 %% order), so that machine noise hits both. The floors:
 %%   echo   bench/echo_floor.rs (a cargo example): echoes 2-byte-length
 %%          frames; driven with open_port and alcove_codec, as alcove_drv does;
+%%          with a chain of bare epoll relays in front (echo_floor N), the
+%%          cost of a hop that does nothing but copy is shown too (info);
 %%   raw    an Erlang port running the same program directly (head, cat);
 %%          for stdout, head -c | cat (a minimal relay) is shown beside it;
 %%   spawn  open_port of /bin/true until its exit_status.
@@ -157,6 +159,10 @@ round_trips(#{cfg := Cfg} = Ctx) ->
         ++ [row(list_to_atom("rt_hop" ++ integer_to_list(D)),
                 io_lib:format("  latency added per hop, depth ~p (paired per round)", [D]),
                 maps:get({hop, D}, M), "us", maps:get(echo_lat, M))
+            || D <- [1, 8]]
+        ++ [row(list_to_atom("rt_bare_hop" ++ integer_to_list(D)),
+                io_lib:format("  (info) the same for a bare epoll relay (echo_floor ~p)", [D]),
+                maps:get({bare_hop, D}, M), "us", maps:get(echo_lat, M))
             || D <- [1, 8]].
 
 rt_round(Ctx, Counts, Round) ->
@@ -164,25 +170,29 @@ rt_round(Ctx, Counts, Round) ->
     Chain = chain(Drv, [], 8),
     Paths = #{0 => [], 1 => lists:sublist(Chain, 1), 8 => Chain},
     Echo = echo_open(Ctx),
+    Bare = maps:from_list([{D, echo_open(Ctx, D)} || D <- [1, 8]]),
     Relay = relay_open(Ctx),
     N0 = maps:get(0, Counts),
     Funs = [{{alcove, D}, fun() -> getpid_rate(Drv, maps:get(D, Paths), maps:get(D, Counts)) end}
             || D <- [0, 1, 8]]
         ++ [{echo, fun() -> echo_rate(Echo, N0) end},
-            {relay, fun() -> relay_rate(Relay, N0) end}],
+            {relay, fun() -> relay_rate(Relay, N0) end}]
+        ++ [{{bare, D}, fun() -> echo_rate(maps:get(D, Bare), maps:get(D, Counts)) end}
+            || D <- [1, 8]],
     %% warm up every path, then measure in this round's order (ABBA)
     [_ = getpid_rate(Drv, P, 50) || P <- maps:values(Paths)],
-    _ = echo_rate(Echo, 50),
+    [_ = echo_rate(P, 50) || P <- [Echo | maps:values(Bare)]],
     _ = relay_rate(Relay, 50),
     Order = case Round rem 2 of 0 -> Funs; 1 -> lists:reverse(Funs) end,
     Result = [{K, F()} || {K, F} <- Order],
     stop_drv(Drv),
-    port_close(Echo),
+    [port_close(P) || P <- [Echo | maps:values(Bare)]],
     relay_close(Relay),
     %% The cost of a hop, paired within the round (the same driver for
-    %% every depth), in microseconds.
+    %% every depth), in microseconds; and that of a bare relay.
     Lat = fun(K) -> 1.0e6 / proplists:get_value(K, Result) end,
     Result ++ [{{hop, D}, (Lat({alcove, D}) - Lat({alcove, 0})) / D} || D <- [1, 8]]
+        ++ [{{bare_hop, D}, (Lat({bare, D}) - Lat(echo)) / D} || D <- [1, 8]]
         ++ [{echo_lat, Lat(echo)}].
 
 getpid_rate(Drv, Path, N) ->
@@ -197,8 +207,13 @@ getpid_loop(Drv, Path, N) ->
 
 %% The echo floor: a reply-sized frame (a CALL frame holding an integer,
 %% the size of a getpid reply), sent and decoded with alcove_codec.
-echo_open(#{floor := Floor}) ->
-    open_port({spawn_executable, Floor}, [stream, binary, exit_status, use_stdio]).
+echo_open(Ctx) ->
+    echo_open(Ctx, 0).
+
+%% With Relays bare relay processes in front of the echo (echo_floor.rs).
+echo_open(#{floor := Floor}, Relays) ->
+    open_port({spawn_executable, Floor},
+              [{args, [integer_to_list(Relays)]}, stream, binary, exit_status, use_stdio]).
 
 echo_frame() ->
     ETF = term_to_binary(123456789),
@@ -688,6 +703,10 @@ targets(R) ->
     ++ [target(io_lib:format("each hop costs <= one echo floor (depth ~p)", [D]),
                fun() -> {io_lib:format("~s us/hop vs ~s us", [num(Hop(D)), num(EchoLat())]),
                          Hop(D) =< EchoLat()}
+               end) || D <- [1, 8]]
+    ++ [target(io_lib:format("  (info) a hop against a bare epoll relay's (depth ~p)", [D]),
+               fun() -> {io_lib:format("~s vs ~s us/hop", [num(Hop(D)), num(V(list_to_atom("rt_bare_hop" ++ integer_to_list(D))))]),
+                         Hop(D) =< V(list_to_atom("rt_bare_hop" ++ integer_to_list(D)))}
                end) || D <- [1, 8]]
     ++ [target("round trip grows at most linearly with depth (per hop at 8 <= 1.2 x per hop at 1)",
                fun() -> {io_lib:format("~s vs ~s us/hop", [num(Hop(8)), num(Hop(1))]),
