@@ -104,6 +104,32 @@ fn stderr_of_a_child_is_relayed_raw() {
     assert_eq!(m, decode_frame(&want, vec![]));
 }
 
+/// A program that writes a lot on stderr at depth 2: every byte arrives,
+/// in order, in frames within the budget of the process that reads it
+/// (65535 - 16 at depth 1), before the exit event.
+#[test]
+fn bulk_stderr_arrives_whole_in_order() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let g = p.fork(&[c]);
+    const N: usize = 1_000_000;
+    p.sh(&[c, g], &format!("yes abcdefg | head -c {N} >&2"));
+    let mut got = Vec::new();
+    loop {
+        match p.recv(Duration::from_secs(10)).expect("stderr and exit") {
+            Msg::Stderr(path, d) if path == [c, g] => {
+                assert!(d.len() <= 65535 - 16, "a frame of {} bytes", d.len());
+                got.extend(d);
+            }
+            Msg::Event(path, t) if path == [c, g] && is_exit(&t) => break,
+            Msg::Ctl(..) => {}
+            m => panic!("unexpected {m:?}"),
+        }
+    }
+    assert_eq!(got.len(), N);
+    assert!(got.chunks(8).all(|w| w == &b"abcdefg\n"[..w.len()]), "the bytes differ");
+}
+
 #[test]
 fn exit_status_event_bytes() {
     let mut p = Port::start();
