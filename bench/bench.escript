@@ -777,9 +777,15 @@ print_table(Rows) ->
     io:format("(x floor: the figure's cost in units of the floor's cost; 1.00 = as fast as the floor)~n"),
     ok.
 
+%% Comparisons marked "(info)" are no targets: they say which side is ahead.
 print_targets(Targets) ->
     io:format("~ntargets:~n"),
-    [io:format("  ~s  ~s (~s)~n", [case P of true -> "PASS"; false -> "MISS" end, N, D])
+    [case binary:match(N, <<"(info)">>) of
+         nomatch ->
+             io:format("  ~s  ~s (~s)~n", [case P of true -> "PASS"; false -> "MISS" end, N, D]);
+         _ ->
+             io:format("  info  ~s (~s: ~s)~n", [N, D, case P of true -> "ahead"; false -> "behind" end])
+     end
      || #{name := N, detail := D, pass := P} <- Targets],
     ok.
 
