@@ -163,23 +163,22 @@ stop(Drv) ->
 -spec call(pid(), pids(), atom(), [term()], timeout()) -> term().
 call(Drv, Pids, Call, Argv, Timeout) ->
     Data = alcove_codec:call(Call, Pids, Argv),
-    case gen_server:call(Drv, {call, Pids, Call, Data}, infinity) of
-        ok ->
-            MRef = erlang:monitor(process, Drv),
-            try
-                reply(Drv, Pids, ?NO_RETURN(Call), MRef, deadline(Timeout))
-            of
-                timeout ->
-                    erlang:exit({timeout, {?MODULE, call, [Drv, Pids, Call, Argv, Timeout]}});
-                {down, Reason} ->
-                    erlang:exit({Reason, {?MODULE, call, [Drv, Pids, Call, Argv, Timeout]}});
-                Reply ->
-                    Reply
-            after
-                erlang:demonitor(MRef, [flush])
-            end;
-        Error ->
-            Error
+    MRef = erlang:monitor(process, Drv),
+    %% One message and no acknowledgement: the driver passes the request on
+    %% to the port at once, or tells the caller why not (not the owner, or
+    %% the port has called exec). The reply comes to the owner, the caller.
+    Drv ! {'$alcove_call', self(), MRef, Pids, Call, Data},
+    try
+        reply(Drv, Pids, ?NO_RETURN(Call), MRef, deadline(Timeout))
+    of
+        timeout ->
+            erlang:exit({timeout, {?MODULE, call, [Drv, Pids, Call, Argv, Timeout]}});
+        {down, Reason} ->
+            erlang:exit({Reason, {?MODULE, call, [Drv, Pids, Call, Argv, Timeout]}});
+        Reply ->
+            Reply
+    after
+        erlang:demonitor(MRef, [flush])
     end.
 
 %% @doc Write `Data' to the stdin of the process at fork path `Pids' (an
@@ -281,12 +280,6 @@ init({Owner, Options}) ->
 -spec handle_call(term(), {pid(), term()}, #state{}) -> {reply, term(), #state{}}.
 handle_call(_, {From, _}, #state{owner = Owner} = State) when From =/= Owner ->
     {reply, {error, not_owner}, State};
-handle_call({call, _, _, _}, _, #state{raw = true} = State) ->
-    %% the port called exec: there is no event loop left to answer
-    {reply, {alcove_error, fdctl_closed}, State};
-handle_call({call, Pids, Call, Data}, _, #state{port = Port, pending = Pending} = State) ->
-    true = port_command(Port, Data),
-    {reply, ok, State#state{pending = Pending#{Pids => Call}}};
 handle_call({stdin, [], _}, _, #state{raw = false} = State) ->
     %% unframed bytes would be read as requests by the port's event loop
     {reply, {alcove_error, badarg}, State};
@@ -317,6 +310,16 @@ handle_cast(_, State) ->
 
 %% @private
 -spec handle_info(term(), #state{}) -> {noreply, #state{}} | {stop, normal, #state{}}.
+handle_info({'$alcove_call', From, MRef, _, _, _}, #state{owner = Owner} = State) when From =/= Owner ->
+    From ! {'$alcove_refused', MRef, {error, not_owner}},
+    {noreply, State};
+handle_info({'$alcove_call', From, MRef, _, _, _}, #state{raw = true} = State) ->
+    %% the port called exec: there is no event loop left to answer
+    From ! {'$alcove_refused', MRef, {alcove_error, fdctl_closed}},
+    {noreply, State};
+handle_info({'$alcove_call', _, _, Pids, Call, Data}, #state{port = Port, pending = Pending} = State) ->
+    true = port_command(Port, Data),
+    {noreply, State#state{pending = Pending#{Pids => Call}}};
 handle_info({Port, {data, Data}}, #state{port = Port, raw = true, owner = Owner} = State) ->
     Owner ! {alcove_stdout, self(), [], Data},
     {noreply, State};
@@ -620,6 +623,7 @@ reply(Drv, Pids, NoReturn, MRef, Deadline) ->
             {alcove_error, Exit};
         {alcove_event, Drv, Pids, {termsig, _} = Exit} when not NoReturn ->
             {alcove_error, Exit};
+        {'$alcove_refused', MRef, Error} -> Error;
         {'DOWN', MRef, process, _, Reason} -> {down, Reason}
     after remaining(Deadline) ->
             timeout
