@@ -203,9 +203,7 @@ fn options_and_the_child_table() {
     assert_eq!(p.call(&g, "fork", vec![]), error("eagain"));
 
     // cpid tells the real parent-side descriptors
-    let table = p.call(&[], "cpid", vec![]);
-    let Term::List(l) = &table else { panic!() };
-    let rec = elems(&l.elements[0]).to_vec();
+    let rec = first_child(&mut p);
     assert_eq!(rec[0], atom("alcove_pid"));
     assert_eq!(rec[1], int(c as i32));
     let fds: Vec<i64> = rec[4..8].iter().map(|t| as_int(t).unwrap()).collect();
@@ -216,9 +214,14 @@ fn options_and_the_child_table() {
     assert_eq!(p.call(&[], "setcpid", vec![int(c as i32), atom("flowcontrol"), int(5)]), atom("true"));
     assert_eq!(p.call(&[], "setcpid", vec![int(c as i32), atom("bogus"), int(5)]), atom("false"));
     assert_eq!(p.call(&[], "setcpid", vec![int(c as i32), atom("signaloneof"), int(-1)]), atom("badarg"));
+    assert_eq!(first_child(&mut p)[2], int(5));
+}
+
+/// The first entry of the port's child table (`cpid`), as its elements.
+fn first_child(p: &mut Port) -> Vec<Term> {
     let table = p.call(&[], "cpid", vec![]);
-    let Term::List(l) = &table else { panic!() };
-    assert_eq!(elems(&l.elements[0])[2], int(5));
+    let Term::List(l) = &table else { panic!("cpid: {table:?}") };
+    elems(&l.elements[0]).to_vec()
 }
 
 #[test]
@@ -255,9 +258,7 @@ fn flow_control_counts_messages_of_bulk_output() {
     assert_eq!(sizes.len(), 2, "messages let through: {sizes:?}");
     assert!(sizes.iter().all(|&n| n <= 65535 - 8), "{sizes:?}");
     // the credit is spent
-    let table = p.call(&[], "cpid", vec![]);
-    let Term::List(l) = &table else { panic!() };
-    assert_eq!(elems(&l.elements[0])[2], int(0));
+    assert_eq!(first_child(&mut p)[2], int(0));
     assert_eq!(p.call(&[], "setcpid", vec![int(c as i32), atom("flowcontrol"), int(-1)]), atom("true"));
     let rest = p.stdout(&[c], N - sizes.iter().sum::<usize>());
     assert!(rest.iter().all(|&b| b == 0));
