@@ -9,6 +9,7 @@ use crate::proto::etf::{self, Out, Term};
 use crate::proto::frame::{Fill, FrameReader, Kind, Outbox, MAX_LEN, READ_ROOM, STREAM_FRAMES};
 use crate::proto::{reply_term, CallResult, Fail};
 use crate::signals::{SelfPipe, SIGINFO_SIZE};
+use crate::uplink::Uplink;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 /// Frames handled from one source before the loop looks at the others.
@@ -34,10 +35,14 @@ pub struct Process {
     pub poller: Poller,
     /// A SIGCHLD (or a closed channel) says some child may be waitable.
     reap_due: bool,
+    /// Our own way up to Erlang, if the root's stdout allows one: then our
+    /// frames go there, not to our parent (see `uplink`).
+    pub uplink: Option<Uplink>,
 }
 
 /// epoll tokens of our own input and signal pipe (children's channels
 /// have tokens from `Channel::token`, whose low byte is below these).
+const HANDOVER: u64 = 0xFD;
 const INPUT: u64 = 0xFE;
 const SIGNALS: u64 = 0xFF;
 
@@ -72,7 +77,25 @@ impl Process {
             fdctl,
             forked: false,
             reap_due: false,
+            uplink: None,
         })
+    }
+
+    /// In the root: write our frames, and let every process we start write
+    /// its own, straight to Erlang, when our stdout is a pipe.
+    pub fn open_uplink(&mut self) {
+        self.uplink = Uplink::open();
+        if let Some(u) = &self.uplink {
+            if self.poller.add(u.kick_fd(), HANDOVER).is_err() {
+                self.uplink = None;
+            }
+        }
+    }
+
+    /// The longest chunk of a program's output one STDOUT or STDERR frame
+    /// of ours carries.
+    fn stream_limit(&self) -> usize {
+        self.uplink.as_ref().and_then(Uplink::stream_limit).unwrap_or(self.out.limit)
     }
 
     /// In a new child: a fresh epoll instance and signal pipe, watching the
@@ -105,6 +128,11 @@ impl Process {
                         self.children.sync();
                     }
                     SIGNALS => self.read_signals(),
+                    HANDOVER => {
+                        if let Some(u) = &self.uplink {
+                            u.write_handed_over();
+                        }
+                    }
                     token => {
                         let Some((slot, pid, ch)) = Channel::of(token) else { continue };
                         let current = self.children.slots.get(slot).and_then(Option::as_ref);
@@ -132,6 +160,9 @@ impl Process {
             }
             self.children.release_finished();
             self.flush();
+            if let Some(u) = self.uplink.as_ref().filter(|u| u.is_root()) {
+                u.tend();
+            }
         }
     }
 
@@ -322,7 +353,7 @@ impl Process {
     /// Pass on what was read from a child's stdout but held back at an exec
     /// mark, once the exec is decided.
     fn relay_held(&mut self, slot: usize) {
-        let limit = self.out.limit;
+        let limit = self.stream_limit();
         let Some(c) = self.children.slots[slot].as_mut() else { return };
         if c.frames.held().is_empty() || !c.may_read_stdout() {
             return;
@@ -344,7 +375,7 @@ impl Process {
             // What an exec mark held back goes before anything newer.
             self.relay_held(slot);
         }
-        let depth_limit = self.out.limit;
+        let limit = self.stream_limit();
         let Some(c) = self.children.slots[slot].as_mut() else { return };
         let pid = c.pid as u32;
         if kind == Kind::Stdout && !c.may_read_stdout() {
@@ -356,9 +387,14 @@ impl Process {
         } else {
             let fd = if kind == Kind::Stdout { &c.stdout } else { &c.stderr };
             let Some(fd) = fd.as_ref() else { return };
-            // A credit of N allows N more frames (§6.6).
-            let frames = if c.flowcontrol > 0 { c.flowcontrol as usize } else { STREAM_FRAMES };
-            match self.out.read_stream(kind, pid, fd.as_fd(), depth_limit, frames) {
+            // A credit of N allows N more frames (§6.6). Small frames
+            // (see `stream_limit`) come more to a read.
+            let frames = match c.flowcontrol {
+                n if n > 0 => n as usize,
+                _ if limit < MAX_LEN / 2 => STREAM_FRAMES,
+                _ => STREAM_FRAMES / 4,
+            };
+            match self.out.read_stream(kind, pid, fd.as_fd(), limit, frames) {
                 Ok(0) => true,
                 Ok(made) => {
                     if c.flowcontrol > 0 {
@@ -471,17 +507,29 @@ impl Process {
         if self.out.is_empty() {
             return;
         }
-        if let Err(e) = self.out.flush(stdout_fd()) {
+        if let Err(e) = self.send_out() {
             self.terminate(e.raw_os_error().unwrap_or(libc::EIO));
         }
     }
 
-    /// About to exec: end our frames with the mark (see `EXEC_MARK`).
-    pub fn announce_exec(&mut self) {
-        if self.forked_child() {
-            self.out.raw(&children::EXEC_MARK);
+    /// Everything queued, up the uplink or else to our parent.
+    fn send_out(&mut self) -> std::io::Result<()> {
+        match self.uplink.as_mut() {
+            Some(u) => self.out.flush_with(|frames| u.send(frames)),
+            None => self.out.flush_with(|frames| crate::sys::fd::write_all(stdout_fd(), frames)),
         }
+    }
+
+    /// About to exec: our frames end here. A forked child says so on its
+    /// stdout with the mark (see `EXEC_MARK`); the root closes the uplink.
+    pub fn announce_exec(&mut self) {
         self.flush();
+        if self.forked_child() {
+            let _ = crate::sys::fd::write_all(stdout_fd(), &children::EXEC_MARK);
+        }
+        if let Some(u) = self.uplink.as_ref().filter(|u| u.is_root()) {
+            u.close_gate();
+        }
     }
 
     /// Forked by a control process, which reads our frames (not the root,
@@ -492,6 +540,9 @@ impl Process {
 
     /// The exec failed: frames go on.
     pub fn exec_failed(&self) {
+        if let Some(u) = self.uplink.as_ref().filter(|u| u.is_root()) {
+            u.reopen_gate();
+        }
         if let (Some(ctl), true) = (&self.fdctl, self.forked_child()) {
             let _ = crate::sys::fd::write_all(ctl.as_fd(), &[children::EXEC_FAILED]);
         }
@@ -501,7 +552,7 @@ impl Process {
     /// its shutdown signal together with everything it started (§6.8, §11),
     /// and exit with `status`.
     pub fn terminate(&mut self, status: i32) -> ! {
-        let _ = self.out.flush(stdout_fd());
+        let _ = self.send_out();
         crate::spawn::shutdown_children(&self.children);
         unsafe { libc::_exit(status) }
     }

@@ -13,6 +13,7 @@ pub mod proto;
 pub mod signals;
 pub mod spawn;
 pub mod sys;
+pub mod uplink;
 
 /// The protocol version this port speaks (the `version` call).
 pub const VERSION: &str = "1.0.1";

@@ -110,6 +110,7 @@ fn main() {
         Ok(p) => p,
         Err(e) => std::process::exit(e.raw_os_error().unwrap_or(libc::EIO)),
     };
+    p.open_uplink();
     spawn::become_subreaper(true);
     spawn::widen_pipe(1);
     // The greeting goes out alone, before anything else (§3.3).

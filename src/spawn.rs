@@ -92,6 +92,10 @@ pub fn spawn(p: &mut Process, flags: i32) -> Result<libc::pid_t, Fail> {
     }
     signals::restore(mask);
     drop((ctl_child, in_r, out_w, err_w));
+    if p.uplink.is_some() {
+        // The child wraps its frames in its path, which ends with this pid.
+        let _ = crate::sys::fd::write_all(ctl_parent.as_fd(), &(pid as u32).to_be_bytes());
+    }
     for fd in [&ctl_parent, &in_w, &out_r, &err_r] {
         set_nonblock(fd.as_raw_fd(), true);
     }
@@ -109,6 +113,15 @@ fn become_child(p: &mut Process, parent: libc::pid_t, ctl: OwnedFd, stdin: Owned
         unsafe { libc::dup2(fd.as_raw_fd(), target) };
     }
     drop((stdin, stdout, stderr));
+    if let Some(u) = p.uplink.as_mut() {
+        // The pid our parent knows us by (another one in a new pid namespace).
+        let mut pid = [0u8; 4];
+        let n = unsafe { libc::recv(ctl.as_raw_fd(), pid.as_mut_ptr().cast(), 4, libc::MSG_WAITALL) };
+        if n != 4 {
+            unsafe { libc::_exit(libc::EPIPE) };
+        }
+        u.enter_child(u32::from_be_bytes(pid));
+    }
     // Our own epoll instance first: only then may the parent's channels go.
     if let Err(e) = p.rewatch() {
         unsafe { libc::_exit(e.raw_os_error().unwrap_or(libc::EIO)) };

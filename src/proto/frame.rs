@@ -45,7 +45,7 @@ impl Kind {
 pub const MAX_LEN: usize = 65535;
 
 /// Most STDOUT or STDERR frames one read of a program's output fills.
-pub const STREAM_FRAMES: usize = 4;
+pub const STREAM_FRAMES: usize = 16;
 
 /// The largest reply or stream chunk a process at `depth` may produce:
 /// each hop up adds an 8-byte PROXY header (§2.3).
@@ -287,7 +287,12 @@ impl Outbox {
 
     /// Write everything out to `fd` (blocking), then empty the outbox.
     pub fn flush(&mut self, fd: BorrowedFd<'_>) -> io::Result<()> {
-        let r = crate::sys::fd::write_all(fd, &self.buf);
+        self.flush_with(|frames| crate::sys::fd::write_all(fd, frames))
+    }
+
+    /// Hand everything to `send`, then empty the outbox.
+    pub fn flush_with(&mut self, send: impl FnOnce(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        let r = send(&self.buf);
         self.buf.clear();
         if self.buf.capacity() > 1 << 20 {
             self.buf.shrink_to(4096);

@@ -8,7 +8,8 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::os::fd::OwnedFd;
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -36,7 +37,7 @@ impl Msg {
 pub struct Port {
     pub child: Child,
     stdin: Option<ChildStdin>,
-    stdout: ChildStdout,
+    stdout: OwnedFd,
     buf: Vec<u8>,
     queue: VecDeque<Msg>,
     pub fifo: PathBuf,
@@ -84,17 +85,32 @@ impl Port {
     }
 
     pub fn start_with(extra: &[&str]) -> Port {
+        Self::launch(extra, None)
+    }
+
+    /// With a socket for the port's stdout instead of a pipe: then every
+    /// process relays its children's frames up the fork path (no uplink).
+    pub fn start_relayed() -> Port {
+        let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+        Self::launch(&[], Some((OwnedFd::from(ours), OwnedFd::from(theirs))))
+    }
+
+    fn launch(extra: &[&str], socket: Option<(OwnedFd, OwnedFd)>) -> Port {
         let fifo = temp_dir("fdctl").join("fdctl");
+        let (ours, theirs) = match socket {
+            Some((ours, theirs)) => (Some(ours), Stdio::from(theirs)),
+            None => (None, Stdio::piped()),
+        };
         let mut child = Command::new(bin_path())
             .arg("-c")
             .arg(&fifo)
             .args(extra)
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
+            .stdout(theirs)
             .spawn()
             .expect("spawn alcove");
         let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
+        let stdout = ours.unwrap_or_else(|| OwnedFd::from(child.stdout.take().unwrap()));
         let mut port = Port { child, stdin: Some(stdin), stdout, buf: Vec::new(), queue: VecDeque::new(), fifo, _fifo_reader: None };
         let greeting = port.read_raw(9);
         assert_eq!(greeting, [0, 7, 0, 4, 131, 119, 2, b'o', b'k'], "greeting");
@@ -118,6 +134,23 @@ impl Port {
             assert!(self.fill(deadline), "timed out waiting for {n} bytes");
         }
         self.buf.drain(..n).collect()
+    }
+
+    /// Everything the port writes until its stdout ends (all writers gone),
+    /// from what is buffered on.
+    pub fn read_to_end(&mut self) -> Vec<u8> {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let mut p = libc::pollfd { fd: self.stdout.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            assert!(unsafe { libc::poll(&mut p, 1, left.as_millis() as i32) } > 0, "timed out waiting for the end");
+            let mut chunk = vec![0u8; 1 << 17];
+            let n = unsafe { libc::read(self.stdout.as_raw_fd(), chunk.as_mut_ptr().cast(), chunk.len()) };
+            if n <= 0 {
+                return std::mem::take(&mut self.buf);
+            }
+            self.buf.extend_from_slice(&chunk[..n as usize]);
+        }
     }
 
     /// Read more from the port; false on timeout.

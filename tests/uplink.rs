@@ -1,0 +1,220 @@
+//! Every control process writes its own frames to Erlang (src/uplink.rs).
+//! The frames must come out exactly as a chain of relays would have sent
+//! them, whole, whatever the writers do: long replies from deep processes
+//! (handed to the root), many writers at once, writers killed in the
+//! middle of their output, the root's exec. A port whose stdout is not a
+//! pipe relays instead (PROTOCOL.md §1.7).
+
+mod common;
+use common::*;
+use eetf::Term;
+use std::time::{Duration, Instant};
+
+/// The longest binary a `read` reply at `depth` can carry: {ok, Bin} takes
+/// 12 bytes of ETF besides the data, within 65535 - 8 (depth + 1).
+fn max_read(depth: usize) -> usize {
+    65535 - 8 * (depth + 1) - 12
+}
+
+fn open_zero(p: &mut Port, path: &[u32]) -> i32 {
+    let r = p.call(path, "open", vec![charlist("/dev/zero"), int(libc::O_RDONLY), int(0)]);
+    ok_int(&r).unwrap_or_else(|| panic!("open at {path:?}: {r}")) as i32
+}
+
+fn read_call(fd: i32, n: usize) -> Vec<u8> {
+    encode(&tuple(vec![int(fd), int(n as i32)]))
+}
+
+/// The data of an `{ok, Bin}` reply.
+fn ok_bin(t: &Term) -> Option<usize> {
+    match t {
+        Term::Tuple(t) => match (t.elements.first(), t.elements.get(1)) {
+            (Some(Term::Atom(a)), Some(Term::Binary(b))) if a.name == "ok" => {
+                assert!(b.bytes.iter().all(|&x| x == 0), "bytes of /dev/zero");
+                Some(b.bytes.len())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn long_replies_at_every_depth(p: &mut Port) {
+    let path = p.chain(&[], 3);
+    for d in 1..=3 {
+        let at = &path[..d];
+        let fd = open_zero(p, at);
+        for n in [100, 4000, 4096, 5000, 20000, max_read(d)] {
+            let r = p.call_etf(at, call_nr("read"), &read_call(fd, n));
+            assert_eq!(ok_bin(&r), Some(n), "read of {n} at depth {d}");
+        }
+        // a longer read is cut to what fits a frame (§11)
+        let r = p.call_etf(at, call_nr("read"), &read_call(fd, max_read(d) + 1));
+        assert_eq!(ok_bin(&r), Some(max_read(d)), "depth {d}");
+    }
+}
+
+#[test]
+fn long_replies_at_every_depth_arrive_whole() {
+    long_replies_at_every_depth(&mut Port::start());
+}
+
+#[test]
+fn relayed_when_stdout_is_not_a_pipe() {
+    let mut p = Port::start_relayed();
+    long_replies_at_every_depth(&mut p);
+    let path = p.chain(&[], 3);
+    for d in 1..=3 {
+        assert_eq!(p.call(&path[..d], "getpid", vec![]), int(path[d - 1] as i32));
+    }
+    p.sh(&path, "seq 1 20000; exit 7");
+    let want: String = (1..=20000).map(|i| format!("{i}\n")).collect();
+    assert_eq!(p.stdout(&path, want.len()), want.as_bytes());
+    assert_eq!(p.exit_event(&path), tuple(vec![atom("exit_status"), int(7)]));
+}
+
+/// Programs at depth 2 and 3 stream their output while long replies are
+/// asked for, all at once: every stream arrives whole and in order, every
+/// reply whole.
+#[test]
+fn many_writers_at_once() {
+    let mut p = Port::start();
+    let lines = 100_000;
+    let want: Vec<u8> = (1..=lines).map(|i| format!("{i}\n")).collect::<String>().into_bytes();
+    let mut streams = Vec::new();
+    for depth in [2, 2, 3, 3] {
+        let path = p.chain(&[], depth);
+        p.sh(&path, &format!("seq 1 {lines}"));
+        streams.push(path);
+    }
+    let askers: Vec<Vec<u32>> = [1, 2, 3].iter().map(|&d| p.chain(&[], d)).collect();
+    let fds: Vec<i32> = askers.iter().map(|a| open_zero(&mut p, a)).collect();
+    for _ in 0..10 {
+        for (a, &fd) in askers.iter().zip(&fds) {
+            p.send_call(a, call_nr("read"), &read_call(fd, max_read(a.len())));
+        }
+    }
+    let mut got = vec![Vec::new(); streams.len()];
+    let mut replies = vec![0; askers.len()];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while got.iter().any(|g| g.len() < want.len()) || replies.iter().any(|&r| r < 10) {
+        assert!(Instant::now() < deadline, "{:?} {replies:?}", got.iter().map(Vec::len).collect::<Vec<_>>());
+        match p.recv(TIMEOUT).expect("a message") {
+            Msg::Stdout(path, d) => got[streams.iter().position(|s| *s == path).expect("a stream")].extend(d),
+            Msg::Call(path, t) => {
+                let i = askers.iter().position(|a| *a == path).expect("an asker");
+                assert_eq!(ok_bin(&t), Some(max_read(path.len())));
+                replies[i] += 1;
+            }
+            _ => {}
+        }
+    }
+    for g in got {
+        assert!(g == want, "a stream of {} bytes", g.len());
+    }
+}
+
+/// A writer killed while it streams a program's output, hands a long reply
+/// to the root or waits for room in a full pipe: whatever it sent is whole,
+/// and everyone else goes on.
+#[test]
+fn killed_writers_leave_no_cut_frame() {
+    let mut p = Port::start();
+    for round in 0..32 {
+        let c = p.fork(&[]);
+        let fd = open_zero(&mut p, &[c]);
+        let g = p.fork(&[c]);
+        p.sh(&[c, g], "exec cat /dev/zero");
+        p.expect(|m| matches!(m, Msg::Stdout(x, _) if *x == [c, g]));
+        for _ in 0..8 {
+            p.send_call(&[c], call_nr("read"), &read_call(fd, max_read(1)));
+        }
+        if round % 2 == 1 {
+            // let the pipe to us fill: c waits for room, lock held
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        p.send_call(&[], call_nr("kill"), &encode(&tuple(vec![int(c as i32), atom("sigkill")])));
+        // every frame up to c's end decodes (the harness checks lengths)
+        let end = p.expect(|m| matches!(m, Msg::Event(x, t) if *x == [c] && is_exit(t)));
+        assert_eq!(end, Msg::Event(vec![c], tuple(vec![atom("termsig"), atom("sigkill")])));
+        let late = p.drain(Duration::from_millis(20));
+        assert!(late.iter().all(|m| match m {
+            Msg::Call(x, t) if x.is_empty() => *t == ok(),
+            Msg::Call(x, t) if *x == [c] => ok_bin(t) == Some(max_read(1)),
+            m => m.path().starts_with(&[c]),
+        }), "round {round}: {late:?}");
+    }
+    // the way up is free: a new process replies, long and short
+    let c = p.fork(&[]);
+    let fd = open_zero(&mut p, &[c]);
+    assert_eq!(ok_bin(&p.call_etf(&[c], call_nr("read"), &read_call(fd, max_read(1)))), Some(max_read(1)));
+    assert_eq!(p.call(&[c], "getpid", vec![]), int(c as i32));
+}
+
+/// After the root execs, its stdout is the program's: a descendant still
+/// running writes nothing more into it.
+#[test]
+fn root_exec_leaves_the_stream_to_the_program() {
+    for _ in 0..5 {
+        root_exec_with_a_writer_below();
+    }
+}
+
+fn root_exec_with_a_writer_below() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let g = p.fork(&[c]);
+    p.sh(&[c, g], "exec cat /dev/zero");
+    p.expect(|m| matches!(m, Msg::Stdout(x, _) if *x == [c, g]));
+    let marker = b"the program's own output";
+    let script = format!("printf \"{}\"", String::from_utf8_lossy(marker));
+    let args = vec![charlist("/bin/sh"), list(vec![charlist("sh"), charlist("-c"), charlist(&script)])];
+    p.send_call(&[], call_nr("execvp"), &encode(&tuple(args)));
+    // whole frames from c, then the program's bytes and nothing else
+    let all = p.read_to_end();
+    let mut at = 0;
+    while &all[at..] != marker {
+        assert!(all.len() - at >= 2, "cut at {at}: {:?}", &all[at..]);
+        let len = 2 + u16::from_be_bytes([all[at], all[at + 1]]) as usize;
+        assert!(at + len <= all.len(), "frame cut at {at} of {}: {:?}", all.len(), &all[at..all.len().min(at + 64)]);
+        let m = decode_frame(&all[at..at + len], Vec::new());
+        assert!(matches!(&m, Msg::Stdout(x, _) if *x == [c, g]), "{m:?}");
+        at += len;
+    }
+}
+
+/// Gone, or a zombie waiting for whoever inherited it.
+fn gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat[stat.rfind(')').unwrap() + 2..].starts_with('Z'),
+    }
+}
+
+/// A child waiting for the root to write its long reply does not outlive
+/// the root: when the root is killed outright, it stops waiting and ends.
+#[test]
+fn no_one_waits_for_a_dead_root() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let g = p.fork(&[c]);
+    let fd = open_zero(&mut p, &[c, g]);
+    // In one write: a long read for g, then a root that waits in select
+    // and so does not write g's reply.
+    let mut frames = wrap(&[c, g], &call_frame(call_nr("read"), &read_call(fd, max_read(2))));
+    let tv = tuple(vec![atom("alcove_timeval"), int(60), int(0)]);
+    frames.extend(call_frame(call_nr("select"), &encode(&tuple(vec![nil(), nil(), nil(), tv]))));
+    p.send(&frames);
+    let deadline = Instant::now() + TIMEOUT;
+    while !std::fs::read_to_string(format!("/proc/{g}/wchan")).unwrap_or_default().contains("futex") {
+        assert!(Instant::now() < deadline, "g waits for the root");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    p.child.kill().unwrap();
+    p.child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !(gone(c) && gone(g)) {
+        assert!(Instant::now() < deadline, "c or g outlived the root");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
