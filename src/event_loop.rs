@@ -92,11 +92,6 @@ impl Process {
         }
     }
 
-    /// The longest chunk of a program's output one STDOUT or STDERR frame
-    /// of ours carries.
-    fn stream_limit(&self) -> usize {
-        self.uplink.as_ref().and_then(Uplink::stream_limit).unwrap_or(self.out.limit)
-    }
 
     /// In a new child: a fresh epoll instance and signal pipe, watching the
     /// new stdin. The parent's instance must be let go of before anything
@@ -353,7 +348,7 @@ impl Process {
     /// Pass on what was read from a child's stdout but held back at an exec
     /// mark, once the exec is decided.
     fn relay_held(&mut self, slot: usize) {
-        let limit = self.stream_limit();
+        let limit = self.out.limit;
         let Some(c) = self.children.slots[slot].as_mut() else { return };
         if c.frames.held().is_empty() || !c.may_read_stdout() {
             return;
@@ -375,7 +370,7 @@ impl Process {
             // What an exec mark held back goes before anything newer.
             self.relay_held(slot);
         }
-        let limit = self.stream_limit();
+        let limit = self.out.limit;
         let Some(c) = self.children.slots[slot].as_mut() else { return };
         let pid = c.pid as u32;
         if kind == Kind::Stdout && !c.may_read_stdout() {
@@ -387,13 +382,8 @@ impl Process {
         } else {
             let fd = if kind == Kind::Stdout { &c.stdout } else { &c.stderr };
             let Some(fd) = fd.as_ref() else { return };
-            // A credit of N allows N more frames (§6.6). Small frames
-            // (see `stream_limit`) come more to a read.
-            let frames = match c.flowcontrol {
-                n if n > 0 => n as usize,
-                _ if limit < MAX_LEN / 2 => STREAM_FRAMES,
-                _ => STREAM_FRAMES / 4,
-            };
+            // A credit of N allows N more frames (§6.6).
+            let frames = if c.flowcontrol > 0 { c.flowcontrol as usize } else { STREAM_FRAMES };
             match self.out.read_stream(kind, pid, fd.as_fd(), limit, frames) {
                 Ok(0) => true,
                 Ok(made) => {

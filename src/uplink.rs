@@ -15,10 +15,12 @@
 //!   at any moment leaves the stream at a frame boundary.
 //! - The root writes frames of any size, with the lock below held, so that
 //!   nothing gets in between the parts of a long write.
-//! - A child's frame longer than `PIPE_BUF` (a large reply) is handed to the
-//!   root, which writes it on the child's behalf: the child copies it into
-//!   shared memory, wakes the root, and waits, holding the lock, until the
-//!   root has written it. What the child sends next therefore follows it.
+//! - A child's frame longer than `PIPE_BUF` (a long reply, a chunk of a
+//!   program's output) is handed to the root, which writes it on the
+//!   child's behalf: the child copies it (with the frames that follow, up to
+//!   a read's worth of output) into shared memory, wakes the root, and
+//!   waits, holding the lock, until the root has written it. What the child
+//!   sends next therefore follows it.
 //!
 //! The lock is a robust futex (see the kernel's robust-futex-ABI): if its
 //! holder dies, the kernel frees it and wakes a waiter. A frame handed over
@@ -37,8 +39,9 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 /// Largest write the kernel makes atomic on a pipe.
 pub const PIPE_BUF: usize = libc::PIPE_BUF;
 
-/// Room for the longest frame, length field included.
-const FRAME_ROOM: usize = 65537;
+/// Room for frames handed over at once: as many as one read of a
+/// program's output makes (`STREAM_FRAMES`), of the longest size.
+const HANDOVER_ROOM: usize = crate::proto::frame::STREAM_FRAMES * (crate::proto::frame::MAX_LEN + 2);
 
 const FUTEX_WAITERS: u32 = 0x8000_0000;
 const FUTEX_TID_MASK: u32 = 0x3FFF_FFFF;
@@ -61,7 +64,7 @@ struct Shared {
     /// A frame handed to the root: IDLE, PENDING, DONE.
     handover: AtomicU32,
     handover_len: AtomicU32,
-    frame: [u8; FRAME_ROOM],
+    frames: [u8; HANDOVER_ROOM],
 }
 
 /// struct robust_list_head of <linux/futex.h>.
@@ -134,6 +137,8 @@ pub struct Uplink {
     /// Our path: the pids that wrap our frames, outermost first.
     path: Vec<u32>,
     root: bool,
+    /// Our thread id, as the lock records its holder.
+    tid: u32,
     /// The frames of one write, wrapped.
     scratch: Vec<u8>,
 }
@@ -178,7 +183,7 @@ impl Uplink {
         // Zeroed by mmap: unlocked, gate open, nothing handed over.
         let shared = unsafe { &*(mem as *const Shared) };
         register_robust_list();
-        Some(Uplink { fd, kick, root_pidfd, shared, path: Vec::new(), root: true, scratch: Vec::new() })
+        Some(Uplink { fd, kick, root_pidfd, shared, path: Vec::new(), root: true, tid: gettid(), scratch: Vec::new() })
     }
 
     /// In a new child: our path is our parent's and the pid our parent
@@ -186,6 +191,7 @@ impl Uplink {
     pub fn enter_child(&mut self, pid: u32) {
         self.path.push(pid);
         self.root = false;
+        self.tid = gettid();
         register_robust_list();
     }
 
@@ -199,12 +205,6 @@ impl Uplink {
         self.kick.as_fd()
     }
 
-    /// The longest chunk of a program's output one of our STDOUT or
-    /// STDERR frames may carry, wrapped, within one atomic write.
-    pub fn stream_limit(&self) -> Option<usize> {
-        (!self.root).then(|| PIPE_BUF - 8 * (self.path.len() + 1))
-    }
-
     // ---- the lock ----------------------------------------------------------
 
     /// Take the lock. The root, while it waits, writes any frame a child
@@ -213,7 +213,7 @@ impl Uplink {
         let s = self.shared;
         let h = head();
         let node = &s.node as *const AtomicUsize as usize;
-        let tid = gettid() & FUTEX_TID_MASK;
+        let tid = self.tid & FUTEX_TID_MASK;
         let mut waited = false;
         h.list_op_pending.store(node, Ordering::SeqCst);
         loop {
@@ -273,9 +273,9 @@ impl Uplink {
         if s.handover.load(Ordering::SeqCst) != PENDING {
             return;
         }
-        let len = (s.handover_len.load(Ordering::SeqCst) as usize).min(FRAME_ROOM);
+        let len = (s.handover_len.load(Ordering::SeqCst) as usize).min(HANDOVER_ROOM);
         // A lost Erlang ends the root soon enough; the child must go on.
-        let _ = crate::sys::fd::write_all(self.fd_ref(), &s.frame[..len]);
+        let _ = crate::sys::fd::write_all(self.fd_ref(), &s.frames[..len]);
         s.handover.store(DONE, Ordering::SeqCst);
         futex_wake(&s.handover, i32::MAX);
     }
@@ -307,13 +307,13 @@ impl Uplink {
         unsafe { libc::poll(&mut p, 1, 0) > 0 }
     }
 
-    /// Hand one wrapped frame to the root (lock held).
-    fn hand_over(&self, frame: &[u8]) {
+    /// Hand wrapped frames to the root (lock held).
+    fn hand_over(&self, frames: &[u8]) {
         let s = self.shared;
         // Only the lock holder writes here.
-        let dst = s.frame.as_ptr() as *mut u8;
-        let len = frame.len().min(FRAME_ROOM);
-        unsafe { std::ptr::copy_nonoverlapping(frame.as_ptr(), dst, len) };
+        let dst = s.frames.as_ptr() as *mut u8;
+        let len = frames.len().min(HANDOVER_ROOM);
+        unsafe { std::ptr::copy_nonoverlapping(frames.as_ptr(), dst, len) };
         s.handover_len.store(len as u32, Ordering::SeqCst);
         s.handover.store(PENDING, Ordering::SeqCst);
         self.await_handover();
@@ -342,37 +342,47 @@ impl Uplink {
         r
     }
 
-    /// (lock held) Frames wrapped in our path, in writes of at most
-    /// PIPE_BUF bytes each; a longer frame goes through the root.
+    /// (lock held) Frames wrapped in our path, in batches: atomic writes of
+    /// at most PIPE_BUF bytes, or, from a frame longer than that on, what
+    /// the root writes for us.
     fn send_wrapped(&mut self, mut frames: &[u8]) -> io::Result<()> {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
+        let mut batch = std::mem::take(&mut self.scratch);
+        batch.clear();
+        let mut handed = false;
         let mut r = Ok(());
-        while frames.len() >= 2 {
+        while frames.len() >= 2 && r.is_ok() {
             let len = (2 + u16::from_be_bytes([frames[0], frames[1]]) as usize).min(frames.len());
             let (frame, rest) = frames.split_at(len);
             frames = rest;
             let wrapped = len + 8 * self.path.len();
-            if scratch.len() + wrapped > PIPE_BUF && !scratch.is_empty() {
-                r = r.and(crate::sys::fd::write_all(self.fd_ref(), &scratch));
-                scratch.clear();
+            let room = if handed { HANDOVER_ROOM } else { PIPE_BUF };
+            if !batch.is_empty() && batch.len() + wrapped > room {
+                r = self.send_batch(&batch, handed);
+                batch.clear();
             }
-            let at = scratch.len();
-            wrap(&mut scratch, &self.path, frame);
-            if wrapped > PIPE_BUF {
-                self.hand_over(&scratch[at..]);
-                scratch.truncate(at);
+            if batch.is_empty() {
+                handed = wrapped > PIPE_BUF;
             }
+            wrap(&mut batch, &self.path, frame);
         }
-        if !scratch.is_empty() {
-            r = r.and(crate::sys::fd::write_all(self.fd_ref(), &scratch));
+        if !batch.is_empty() && r.is_ok() {
+            r = self.send_batch(&batch, handed);
         }
-        scratch.clear();
-        if scratch.capacity() > 4 * PIPE_BUF {
-            scratch.shrink_to(PIPE_BUF);
+        batch.clear();
+        if batch.capacity() > 4 * PIPE_BUF {
+            batch.shrink_to(PIPE_BUF);
         }
-        self.scratch = scratch;
+        self.scratch = batch;
         r
+    }
+
+    fn send_batch(&self, batch: &[u8], handed: bool) -> io::Result<()> {
+        if handed {
+            self.hand_over(batch);
+            Ok(())
+        } else {
+            crate::sys::fd::write_all(self.fd_ref(), batch)
+        }
     }
 
     // ---- exec of the root ----------------------------------------------------

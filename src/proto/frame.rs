@@ -45,7 +45,7 @@ impl Kind {
 pub const MAX_LEN: usize = 65535;
 
 /// Most STDOUT or STDERR frames one read of a program's output fills.
-pub const STREAM_FRAMES: usize = 16;
+pub const STREAM_FRAMES: usize = 4;
 
 /// The largest reply or stream chunk a process at `depth` may produce:
 /// each hop up adds an 8-byte PROXY header (§2.3).
