@@ -42,7 +42,7 @@ pub struct Process {
 
 /// epoll tokens of our own input and signal pipe (children's channels
 /// have tokens from `Channel::token`, whose low byte is below these).
-const HANDOVER: u64 = 0xFD;
+const RING: u64 = 0xFD;
 const INPUT: u64 = 0xFE;
 const SIGNALS: u64 = 0xFF;
 
@@ -86,7 +86,7 @@ impl Process {
     pub fn open_uplink(&mut self) {
         self.uplink = Uplink::open();
         if let Some(u) = &self.uplink {
-            if self.poller.add(u.kick_fd(), HANDOVER).is_err() {
+            if self.poller.add(u.kick_fd(), RING).is_err() {
                 self.uplink = None;
             }
         }
@@ -123,9 +123,9 @@ impl Process {
                         self.children.sync();
                     }
                     SIGNALS => self.read_signals(),
-                    HANDOVER => {
+                    RING => {
                         if let Some(u) = &self.uplink {
-                            u.write_handed_over();
+                            u.kicked();
                         }
                     }
                     token => {

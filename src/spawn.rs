@@ -113,14 +113,17 @@ fn become_child(p: &mut Process, parent: libc::pid_t, ctl: OwnedFd, stdin: Owned
         unsafe { libc::dup2(fd.as_raw_fd(), target) };
     }
     drop((stdin, stdout, stderr));
-    if let Some(u) = p.uplink.as_mut() {
+    if let Some(mut u) = p.uplink.take() {
         // The pid our parent knows us by (another one in a new pid namespace).
         let mut pid = [0u8; 4];
         let n = unsafe { libc::recv(ctl.as_raw_fd(), pid.as_mut_ptr().cast(), 4, libc::MSG_WAITALL) };
         if n != 4 {
             unsafe { libc::_exit(libc::EPIPE) };
         }
-        u.enter_child(u32::from_be_bytes(pid));
+        // Else our frames go to our parent, and our children's to us.
+        if u.enter_child(u32::from_be_bytes(pid)) {
+            p.uplink = Some(u);
+        }
     }
     // Our own epoll instance first: only then may the parent's channels go.
     if let Err(e) = p.rewatch() {

@@ -13,45 +13,51 @@
 //!   puts all of it in, with nothing in between, or none of it. A child
 //!   writes only such writes, made of whole frames, so even a child killed
 //!   at any moment leaves the stream at a frame boundary.
-//! - The root writes frames of any size, with the lock below held, so that
-//!   nothing gets in between the parts of a long write.
-//! - A child's frame longer than `PIPE_BUF` (a long reply, a chunk of a
-//!   program's output) is handed to the root, which writes it on the
-//!   child's behalf: the child copies it (with the frames that follow, up to
-//!   a read's worth of output) into shared memory, wakes the root, and
-//!   waits, holding the lock, until the root has written it. What the child
-//!   sends next therefore follows it.
+//! - A child's frame longer than that (a long reply, a chunk of a program's
+//!   output) goes into a ring in shared memory, and the root writes it out.
+//!   Until the root has, the child's later frames go into the ring behind
+//!   it, so that its frames reach Erlang in the order it made them.
+//! - The root writes frames of any size, its own and the ring's, with the
+//!   lock below held, so that nothing gets in between the parts of a long
+//!   write; a child holds the lock for one atomic write or one copy into
+//!   the ring, and never while it waits for the root.
 //!
-//! The lock is a robust futex (see the kernel's robust-futex-ABI): if its
-//! holder dies, the kernel frees it and wakes a waiter. A frame handed over
-//! but not yet written when its sender died is still written by the root.
+//! The lock is a robust futex (see the kernel's robust-futex ABI): if its
+//! holder dies, the kernel frees it and wakes a waiter. The kernel knows a
+//! holder by its thread id in its own pid namespace, so only processes in
+//! the root's pid namespace take part; a process in another one (cloned
+//! with CLONE_NEWPID, say) and everything below it relay their frames
+//! through their parent (§1.7), as every process does when the root's
+//! stdout is not a pipe.
 //!
 //! Before the root execs, it closes the gate: a descendant still running
 //! afterwards writes nothing into the program's output.
-//!
-//! When the root's stdout is not a pipe (no atomic writes), there is no
-//! uplink, and every process relays its children's frames (§1.7).
 
+use std::cell::UnsafeCell;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 /// Largest write the kernel makes atomic on a pipe.
 pub const PIPE_BUF: usize = libc::PIPE_BUF;
 
-/// Room for frames handed over at once: as many as one read of a
-/// program's output makes (`STREAM_FRAMES`), of the longest size.
-const HANDOVER_ROOM: usize = crate::proto::frame::STREAM_FRAMES * (crate::proto::frame::MAX_LEN + 2);
+/// Most bytes of frames a child puts in the ring at once: as many as one
+/// read of a program's output makes (`STREAM_FRAMES`), of the longest size.
+const BATCH: usize = crate::proto::frame::STREAM_FRAMES * (crate::proto::frame::MAX_LEN + 2);
+
+/// The ring's size: a few batches, so that children go on while the root
+/// is busy, as pipes between them would let them.
+const RING: usize = 1 << 20;
 
 const FUTEX_WAITERS: u32 = 0x8000_0000;
 const FUTEX_TID_MASK: u32 = 0x3FFF_FFFF;
 
-/// Handover states.
-const IDLE: u32 = 0;
-const PENDING: u32 = 1;
-const DONE: u32 = 2;
+/// How long anyone sleeps on a futex before looking again: a wake-up may
+/// be lost to a waiter killed just after it was woken, and a child waiting
+/// for room in the ring looks whether the root is still there.
+const NAP: libc::timespec = libc::timespec { tv_sec: 0, tv_nsec: 50_000_000 };
 
-/// The shared page(s), mapped before the first fork.
+/// The shared memory, mapped by the root before the first fork.
 #[repr(C)]
 struct Shared {
     /// The lock's node in its holder's robust list.
@@ -61,10 +67,14 @@ struct Shared {
     lock: AtomicU32,
     /// 1 once the root is about to exec.
     gate_closed: AtomicU32,
-    /// A frame handed to the root: IDLE, PENDING, DONE.
-    handover: AtomicU32,
-    handover_len: AtomicU32,
-    frames: [u8; HANDOVER_ROOM],
+    /// Counts the root's write-outs of the ring (children waiting for room
+    /// sleep on it).
+    drained: AtomicU32,
+    _pad: u32,
+    /// Bytes ever put in the ring, and bytes of it the root has written out.
+    appended: AtomicU64,
+    written: AtomicU64,
+    ring: UnsafeCell<[u8; RING]>,
 }
 
 /// struct robust_list_head of <linux/futex.h>.
@@ -77,42 +87,27 @@ struct RobustListHead {
 
 /// This process's robust list (each process has its own copy after fork):
 /// it holds the lock's node while this process holds the lock.
-static mut HEAD: RobustListHead =
-    RobustListHead { list: AtomicUsize::new(0), futex_offset: 0, list_op_pending: AtomicUsize::new(0) };
-
-fn head() -> &'static RobustListHead {
-    unsafe { &*std::ptr::addr_of!(HEAD) }
-}
+static HEAD: RobustListHead = RobustListHead {
+    list: AtomicUsize::new(0),
+    futex_offset: std::mem::offset_of!(Shared, lock) as libc::c_long - std::mem::offset_of!(Shared, node) as libc::c_long,
+    list_op_pending: AtomicUsize::new(0),
+};
 
 /// Tell the kernel where this process's robust list is. A forked child
 /// starts without one, so each control process calls this once.
-fn register_robust_list() {
-    let h = head();
-    let me = h as *const RobustListHead as usize;
-    h.list.store(me, Ordering::Relaxed);
-    h.list_op_pending.store(0, Ordering::Relaxed);
-    unsafe {
-        (*std::ptr::addr_of_mut!(HEAD)).futex_offset =
-            std::mem::offset_of!(Shared, lock) as libc::c_long - std::mem::offset_of!(Shared, node) as libc::c_long;
-        libc::syscall(libc::SYS_set_robust_list, me, std::mem::size_of::<RobustListHead>());
-    }
+fn register_robust_list() -> bool {
+    let me = &HEAD as *const RobustListHead as usize;
+    HEAD.list.store(me, Ordering::SeqCst);
+    HEAD.list_op_pending.store(0, Ordering::SeqCst);
+    unsafe { libc::syscall(libc::SYS_set_robust_list, me, std::mem::size_of::<RobustListHead>()) == 0 }
 }
 
-/// Sleep while `word` holds `expected` (for at most `timeout`, if given).
-fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<libc::timespec>) {
-    let t = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+/// Sleep while `word` holds `expected`, for at most `NAP`.
+fn futex_wait(word: &AtomicU32, expected: u32) {
     unsafe {
-        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAIT, expected, t);
+        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAIT, expected, &NAP as *const libc::timespec);
     }
 }
-
-/// How long the root sleeps on the lock before it looks again for a frame
-/// handed over (the child's wake-up may come between its look and its sleep).
-const ROOT_NAP: libc::timespec = libc::timespec { tv_sec: 0, tv_nsec: 2_000_000 };
-
-/// How often a child waiting for the root to write its frame looks whether
-/// the root is still there.
-const HANDOVER_STEP: libc::timespec = libc::timespec { tv_sec: 0, tv_nsec: 50_000_000 };
 
 fn futex_wake(word: &AtomicU32, n: i32) {
     unsafe {
@@ -124,21 +119,33 @@ fn gettid() -> u32 {
     unsafe { libc::syscall(libc::SYS_gettid) as u32 }
 }
 
+/// Our pid namespace, as (device, inode); `None` without /proc.
+fn pid_namespace() -> Option<(u64, u64)> {
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::stat(c"/proc/self/ns/pid".as_ptr(), &mut st) };
+    (r == 0).then_some((st.st_dev, st.st_ino))
+}
+
 /// One control process's end of the uplink.
 pub struct Uplink {
     /// The pipe to Erlang (a copy of the root's stdout).
     fd: OwnedFd,
-    /// An eventfd the root watches: a frame has been handed over.
+    /// An eventfd the root watches: there are frames in the ring.
     kick: OwnedFd,
     /// A pidfd of the root: readable once the root is gone, so that a child
-    /// waiting for it to write a frame stops waiting.
+    /// waiting for room in the ring stops waiting.
     root_pidfd: OwnedFd,
     shared: &'static Shared,
+    /// The root's pid namespace.
+    pidns: (u64, u64),
     /// Our path: the pids that wrap our frames, outermost first.
     path: Vec<u32>,
     root: bool,
     /// Our thread id, as the lock records its holder.
     tid: u32,
+    /// Where our last frames in the ring end: until the root has written
+    /// that far, what we send goes into the ring too.
+    ring_end: u64,
     /// The frames of one write, wrapped.
     scratch: Vec<u8>,
 }
@@ -150,83 +157,77 @@ impl Uplink {
         if unsafe { libc::fstat(1, &mut st) } < 0 || st.st_mode & libc::S_IFMT != libc::S_IFIFO {
             return None;
         }
-        let dup = |fd: RawFd| {
-            let n = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
-            (n >= 0).then(|| unsafe { OwnedFd::from_raw_fd(n) })
-        };
-        let fd = dup(1)?;
-        let kick = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-        if kick < 0 {
-            return None;
-        }
-        let kick = unsafe { OwnedFd::from_raw_fd(kick) };
+        let pidns = pid_namespace()?;
+        let owned = |fd: libc::c_long| (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) });
+        let fd = owned(unsafe { libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3) } as libc::c_long)?;
+        let kick = owned(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) } as libc::c_long)?;
         // (close-on-exec, as pidfds always are)
-        let root_pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) } as RawFd;
-        if root_pidfd < 0 {
-            return None;
-        }
-        let root_pidfd = unsafe { OwnedFd::from_raw_fd(root_pidfd) };
-        let size = std::mem::size_of::<Shared>();
+        let root_pidfd = owned(unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) })?;
         let mem = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                size,
+                std::mem::size_of::<Shared>(),
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_SHARED | libc::MAP_ANONYMOUS,
                 -1,
                 0,
             )
         };
-        if mem == libc::MAP_FAILED {
+        if mem == libc::MAP_FAILED || !register_robust_list() {
             return None;
         }
-        // Zeroed by mmap: unlocked, gate open, nothing handed over.
+        // Zeroed by mmap: unlocked, gate open, the ring empty.
         let shared = unsafe { &*(mem as *const Shared) };
-        register_robust_list();
-        Some(Uplink { fd, kick, root_pidfd, shared, path: Vec::new(), root: true, tid: gettid(), scratch: Vec::new() })
+        Some(Uplink {
+            fd,
+            kick,
+            root_pidfd,
+            shared,
+            pidns,
+            path: Vec::new(),
+            root: true,
+            tid: gettid(),
+            ring_end: 0,
+            scratch: Vec::new(),
+        })
     }
 
     /// In a new child: our path is our parent's and the pid our parent
-    /// knows us by.
-    pub fn enter_child(&mut self, pid: u32) {
+    /// knows us by. False if we cannot take part (see above): then our
+    /// frames go to our parent.
+    pub fn enter_child(&mut self, pid: u32) -> bool {
         self.path.push(pid);
         self.root = false;
         self.tid = gettid();
-        register_robust_list();
+        self.ring_end = 0;
+        pid_namespace() == Some(self.pidns) && register_robust_list()
     }
 
     pub fn is_root(&self) -> bool {
         self.root
     }
 
-    /// The eventfd the root watches for handed-over frames.
+    /// The eventfd the root watches for frames in the ring.
     pub fn kick_fd(&self) -> BorrowedFd<'_> {
-        use std::os::fd::AsFd;
         self.kick.as_fd()
     }
 
     // ---- the lock ----------------------------------------------------------
 
-    /// Take the lock. The root, while it waits, writes any frame a child
-    /// has handed over (the child holds the lock for it).
     fn lock(&self) {
         let s = self.shared;
-        let h = head();
         let node = &s.node as *const AtomicUsize as usize;
         let tid = self.tid & FUTEX_TID_MASK;
         let mut waited = false;
-        h.list_op_pending.store(node, Ordering::SeqCst);
+        HEAD.list_op_pending.store(node, Ordering::SeqCst);
         loop {
             let cur = s.lock.load(Ordering::SeqCst);
             if cur & FUTEX_TID_MASK == 0 {
+                // Free, or freed by the kernel for a holder that died.
                 let want = tid | if waited { FUTEX_WAITERS } else { cur & FUTEX_WAITERS };
                 if s.lock.compare_exchange(cur, want, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
                     break;
                 }
-                continue;
-            }
-            if self.root && s.handover.load(Ordering::SeqCst) == PENDING {
-                self.write_handed_over();
                 continue;
             }
             if cur & FUTEX_WAITERS == 0
@@ -234,139 +235,138 @@ impl Uplink {
             {
                 continue;
             }
-            futex_wait(&s.lock, cur | FUTEX_WAITERS, self.root.then_some(ROOT_NAP));
+            futex_wait(&s.lock, cur | FUTEX_WAITERS);
             waited = true;
         }
-        s.node.store(h as *const RobustListHead as usize, Ordering::SeqCst);
-        h.list.store(node, Ordering::SeqCst);
-        h.list_op_pending.store(0, Ordering::SeqCst);
-        // A holder that died may have left a frame handed over: it goes
-        // out before anything of ours.
-        match s.handover.load(Ordering::SeqCst) {
-            PENDING if self.root => self.write_handed_over(),
-            PENDING => self.await_handover(),
-            _ => {}
-        }
-        s.handover.store(IDLE, Ordering::SeqCst);
+        s.node.store(&HEAD as *const RobustListHead as usize, Ordering::SeqCst);
+        HEAD.list.store(node, Ordering::SeqCst);
+        HEAD.list_op_pending.store(0, Ordering::SeqCst);
     }
 
     fn unlock(&self) {
         let s = self.shared;
-        let h = head();
         let node = &s.node as *const AtomicUsize as usize;
-        h.list_op_pending.store(node, Ordering::SeqCst);
-        h.list.store(h as *const RobustListHead as usize, Ordering::SeqCst);
+        HEAD.list_op_pending.store(node, Ordering::SeqCst);
+        HEAD.list.store(&HEAD as *const RobustListHead as usize, Ordering::SeqCst);
         let prev = s.lock.swap(0, Ordering::SeqCst);
         if prev & FUTEX_WAITERS != 0 {
             futex_wake(&s.lock, 1);
         }
-        h.list_op_pending.store(0, Ordering::SeqCst);
+        HEAD.list_op_pending.store(0, Ordering::SeqCst);
     }
 
-    // ---- handing a long frame to the root ----------------------------------
-
-    /// In the root: write the frame a child handed over, then let it go on.
-    pub fn write_handed_over(&self) {
-        let s = self.shared;
-        let mut n = 0u64;
-        unsafe { libc::read(self.kick.as_raw_fd(), (&mut n as *mut u64).cast(), 8) };
-        if s.handover.load(Ordering::SeqCst) != PENDING {
-            return;
-        }
-        let len = (s.handover_len.load(Ordering::SeqCst) as usize).min(HANDOVER_ROOM);
-        // A lost Erlang ends the root soon enough; the child must go on.
-        let _ = crate::sys::fd::write_all(self.fd_ref(), &s.frames[..len]);
-        s.handover.store(DONE, Ordering::SeqCst);
-        futex_wake(&s.handover, i32::MAX);
-    }
-
-    /// In the root, each time round the loop: a frame handed over by a
-    /// child that died before it could wake us goes out now.
-    pub fn tend(&self) {
-        if self.shared.handover.load(Ordering::SeqCst) == PENDING {
-            self.write_handed_over();
-        }
-    }
-
-    /// Wake the root and wait until it has written the frame handed over
-    /// (or is gone). Whoever takes the lock meanwhile waits too: while a
-    /// frame is handed over, only the root writes.
-    fn await_handover(&self) {
-        let s = self.shared;
-        let one = 1u64;
-        unsafe { libc::write(self.kick.as_raw_fd(), (&one as *const u64).cast(), 8) };
-        // A root waiting for the lock must look at the handover.
-        futex_wake(&s.lock, i32::MAX);
-        while s.handover.load(Ordering::SeqCst) == PENDING && !self.root_gone() {
-            futex_wait(&s.handover, PENDING, Some(HANDOVER_STEP));
-        }
+    fn gate_closed(&self) -> bool {
+        self.shared.gate_closed.load(Ordering::SeqCst) != 0
     }
 
     fn root_gone(&self) -> bool {
         let mut p = libc::pollfd { fd: self.root_pidfd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-        unsafe { libc::poll(&mut p, 1, 0) > 0 }
+        unsafe { libc::poll(&mut p, 1, 0) > 0 && p.revents & libc::POLLIN != 0 }
     }
 
-    /// Hand wrapped frames to the root (lock held).
-    fn hand_over(&self, frames: &[u8]) {
+    // ---- the ring -----------------------------------------------------------
+
+    /// (lock held) Copy `frames` into the ring if there is room.
+    fn put_in_ring(&mut self, frames: &[u8]) -> bool {
         let s = self.shared;
-        // Only the lock holder writes here.
-        let dst = s.frames.as_ptr() as *mut u8;
-        let len = frames.len().min(HANDOVER_ROOM);
-        unsafe { std::ptr::copy_nonoverlapping(frames.as_ptr(), dst, len) };
-        s.handover_len.store(len as u32, Ordering::SeqCst);
-        s.handover.store(PENDING, Ordering::SeqCst);
-        self.await_handover();
-        s.handover.store(IDLE, Ordering::SeqCst);
+        let (appended, written) = (s.appended.load(Ordering::SeqCst), s.written.load(Ordering::SeqCst));
+        if (appended - written) as usize + frames.len() > RING {
+            return false;
+        }
+        let ring = s.ring.get() as *mut u8;
+        let at = (appended % RING as u64) as usize;
+        let first = frames.len().min(RING - at);
+        // Only the lock holder writes here, beyond what the root may read.
+        unsafe {
+            std::ptr::copy_nonoverlapping(frames.as_ptr(), ring.add(at), first);
+            std::ptr::copy_nonoverlapping(frames.as_ptr().add(first), ring, frames.len() - first);
+        }
+        // (only now are they the root's to write)
+        s.appended.store(appended + frames.len() as u64, Ordering::SeqCst);
+        self.ring_end = appended + frames.len() as u64;
+        true
     }
 
-    fn fd_ref(&self) -> BorrowedFd<'_> {
-        use std::os::fd::AsFd;
-        self.fd.as_fd()
+    /// (lock held, in the root) Write out what the ring holds.
+    fn drain_ring(&self) -> io::Result<()> {
+        let s = self.shared;
+        let (appended, written) = (s.appended.load(Ordering::SeqCst), s.written.load(Ordering::SeqCst));
+        if appended == written {
+            return Ok(());
+        }
+        let ring = s.ring.get() as *const u8;
+        let at = (written % RING as u64) as usize;
+        let len = (appended - written) as usize;
+        let first = len.min(RING - at);
+        // Children add to the ring only beyond `appended`, and never reuse
+        // what is not yet `written`.
+        let parts = unsafe { [std::slice::from_raw_parts(ring.add(at), first), std::slice::from_raw_parts(ring, len - first)] };
+        let r = parts.iter().try_for_each(|part| crate::sys::fd::write_all(self.fd.as_fd(), part));
+        s.written.store(appended, Ordering::SeqCst);
+        s.drained.fetch_add(1, Ordering::SeqCst);
+        futex_wake(&s.drained, i32::MAX);
+        r
+    }
+
+    /// In the root, each time round the loop: write out the frames
+    /// children put in the ring (one that died before it could wake us
+    /// included).
+    pub fn tend(&self) {
+        let s = self.shared;
+        if s.appended.load(Ordering::SeqCst) != s.written.load(Ordering::SeqCst) {
+            self.lock();
+            // A lost Erlang ends the root soon enough.
+            let _ = self.drain_ring();
+            self.unlock();
+        }
+    }
+
+    /// In the root: a child has put frames in the ring.
+    pub fn kicked(&self) {
+        let mut n = 0u64;
+        unsafe { libc::read(self.kick.as_raw_fd(), (&mut n as *mut u64).cast(), 8) };
+        self.tend();
     }
 
     // ---- writing -------------------------------------------------------------
 
     /// Send whole frames (as an Outbox holds them), wrapped in our path.
-    /// Blocks until all is in the pipe. Fails only if Erlang is gone.
+    /// Blocks until all is in the pipe or the ring. Fails only if Erlang
+    /// is gone.
     pub fn send(&mut self, frames: &[u8]) -> io::Result<()> {
+        if !self.root {
+            return self.send_wrapped(frames);
+        }
         self.lock();
-        let r = if self.shared.gate_closed.load(Ordering::SeqCst) != 0 {
+        let r = if self.gate_closed() {
             Ok(()) // the root has exec'd: this output has nowhere to go
-        } else if self.root {
-            crate::sys::fd::write_all(self.fd_ref(), frames)
         } else {
-            self.send_wrapped(frames)
+            self.drain_ring().and_then(|_| crate::sys::fd::write_all(self.fd.as_fd(), frames))
         };
         self.unlock();
         r
     }
 
-    /// (lock held) Frames wrapped in our path, in batches: atomic writes of
-    /// at most PIPE_BUF bytes, or, from a frame longer than that on, what
-    /// the root writes for us.
+    /// Frames wrapped in our path, in batches: of at most PIPE_BUF bytes,
+    /// or, from a frame longer than that on, of at most `BATCH`.
     fn send_wrapped(&mut self, mut frames: &[u8]) -> io::Result<()> {
         let mut batch = std::mem::take(&mut self.scratch);
         batch.clear();
-        let mut handed = false;
         let mut r = Ok(());
         while frames.len() >= 2 && r.is_ok() {
             let len = (2 + u16::from_be_bytes([frames[0], frames[1]]) as usize).min(frames.len());
             let (frame, rest) = frames.split_at(len);
             frames = rest;
             let wrapped = len + 8 * self.path.len();
-            let room = if handed { HANDOVER_ROOM } else { PIPE_BUF };
+            let room = if batch.len() > PIPE_BUF || wrapped > PIPE_BUF { BATCH } else { PIPE_BUF };
             if !batch.is_empty() && batch.len() + wrapped > room {
-                r = self.send_batch(&batch, handed);
+                r = self.send_batch(&batch);
                 batch.clear();
-            }
-            if batch.is_empty() {
-                handed = wrapped > PIPE_BUF;
             }
             wrap(&mut batch, &self.path, frame);
         }
         if !batch.is_empty() && r.is_ok() {
-            r = self.send_batch(&batch, handed);
+            r = self.send_batch(&batch);
         }
         batch.clear();
         if batch.capacity() > 4 * PIPE_BUF {
@@ -376,21 +376,46 @@ impl Uplink {
         r
     }
 
-    fn send_batch(&self, batch: &[u8], handed: bool) -> io::Result<()> {
-        if handed {
-            self.hand_over(batch);
-            Ok(())
-        } else {
-            crate::sys::fd::write_all(self.fd_ref(), batch)
+    /// One batch of wrapped frames: one atomic write if it is short enough
+    /// and nothing of ours waits in the ring; else into the ring, waiting
+    /// for room (without the lock) if need be.
+    fn send_batch(&mut self, batch: &[u8]) -> io::Result<()> {
+        let s = self.shared;
+        loop {
+            self.lock();
+            if self.gate_closed() {
+                self.unlock();
+                return Ok(()); // the root has exec'd
+            }
+            if batch.len() <= PIPE_BUF && s.written.load(Ordering::SeqCst) >= self.ring_end {
+                let r = crate::sys::fd::write_all(self.fd.as_fd(), batch);
+                self.unlock();
+                return r;
+            }
+            let seen = s.drained.load(Ordering::SeqCst);
+            let put = self.put_in_ring(batch);
+            self.unlock();
+            let one = 1u64;
+            unsafe { libc::write(self.kick.as_raw_fd(), (&one as *const u64).cast(), 8) };
+            if put {
+                return Ok(());
+            }
+            if self.root_gone() {
+                return Ok(()); // nobody to write it: we end soon too
+            }
+            futex_wait(&s.drained, seen);
         }
     }
 
     // ---- exec of the root ----------------------------------------------------
 
-    /// The root is about to exec: from now on the pipe is the program's.
-    /// The lock stays held; the kernel frees it at the exec.
+    /// The root is about to exec: what the ring holds goes out, and from
+    /// then on the pipe is the program's. The lock stays held (children
+    /// wait rather than lose output if the exec fails); the kernel frees
+    /// it at the exec.
     pub fn close_gate(&self) {
         self.lock();
+        let _ = self.drain_ring();
         self.shared.gate_closed.store(1, Ordering::SeqCst);
     }
 

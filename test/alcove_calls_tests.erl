@@ -347,6 +347,24 @@ t_flowcontrol_bulk() ->
                      ?assertEqual(N, iolist_size(Let) + byte_size(Rest))
              end).
 
+%% Every process writes its own replies to Erlang, and a program's output
+%% below depth 1 goes out through the root: at depth 3, long replies and a
+%% program's output, asked for at once, arrive whole and in order.
+t_deep_replies_and_output() ->
+    with_drv(fun(Drv) ->
+                     {ok, A} = alcove:fork(Drv),
+                     {ok, B} = alcove:fork(Drv, [A]),
+                     {ok, C} = alcove:fork(Drv, [A, B]),
+                     {ok, D} = alcove:fork(Drv, [A, B]),
+                     {ok, Fd} = alcove:open(Drv, [A, B, C], "/dev/zero", 0, 0),
+                     ok = alcove:execvp(Drv, [A, B, D], "seq", ["seq", "1", "100000"]),
+                     Zeros = binary:copy(<<0>>, 60000),
+                     [?assertEqual({ok, Zeros}, alcove:read(Drv, [A, B, C], Fd, 60000))
+                      || _ <- lists:seq(1, 20)],
+                     Want = iolist_to_binary([[integer_to_list(I), $\n] || I <- lists:seq(1, 100000)]),
+                     ?assertEqual(Want, alcove_test_lib:read_stdout(Drv, [A, B, D], byte_size(Want)))
+             end).
+
 drain_stdout(Drv, Pids, Timeout) ->
     case alcove:stdout(Drv, Pids, Timeout) of
         false -> [];

@@ -191,23 +191,49 @@ fn gone(pid: u32) -> bool {
     }
 }
 
-/// A child waiting for the root to write its long reply does not outlive
-/// the root: when the root is killed outright, it stops waiting and ends.
+fn wchan(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default()
+}
+
+/// A root call that blocks for a second, as a frame to send.
+fn root_select(secs: i32) -> Vec<u8> {
+    let tv = tuple(vec![atom("alcove_timeval"), int(secs), int(0)]);
+    call_frame(call_nr("select"), &encode(&tuple(vec![nil(), nil(), nil(), tv])))
+}
+
+/// While the root is busy in a call, its children go on: a program's output
+/// waits in the ring (as it would in pipes between relays), and arrives
+/// when the root is back.
+#[test]
+fn children_go_on_while_the_root_is_busy() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    let g = p.fork(&[c]);
+    const N: usize = 600_000;
+    p.sh(&[c, g], &format!("sleep 0.3; head -c {N} /dev/zero"));
+    p.send(&root_select(2));
+    // g writes and exits, c passes it all on and is back in its loop
+    let deadline = Instant::now() + Duration::from_millis(1800);
+    while !(gone(g) && wchan(c).contains("epoll")) {
+        assert!(Instant::now() < deadline, "c waits: {}", wchan(c));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(p.stdout(&[c, g], N).len(), N);
+    p.expect(|m| matches!(m, Msg::Call(x, _) if x.is_empty()));
+}
+
+/// A child waiting for room in the ring does not outlive the root: when
+/// the root is killed outright, it stops waiting and ends.
 #[test]
 fn no_one_waits_for_a_dead_root() {
     let mut p = Port::start();
     let c = p.fork(&[]);
     let g = p.fork(&[c]);
-    let fd = open_zero(&mut p, &[c, g]);
-    // In one write: a long read for g, then a root that waits in select
-    // and so does not write g's reply.
-    let mut frames = wrap(&[c, g], &call_frame(call_nr("read"), &read_call(fd, max_read(2))));
-    let tv = tuple(vec![atom("alcove_timeval"), int(60), int(0)]);
-    frames.extend(call_frame(call_nr("select"), &encode(&tuple(vec![nil(), nil(), nil(), tv]))));
-    p.send(&frames);
+    p.sh(&[c, g], "sleep 0.2; head -c 3000000 /dev/zero");
+    p.send(&root_select(60));
     let deadline = Instant::now() + TIMEOUT;
-    while !std::fs::read_to_string(format!("/proc/{g}/wchan")).unwrap_or_default().contains("futex") {
-        assert!(Instant::now() < deadline, "g waits for the root");
+    while !wchan(c).contains("futex") {
+        assert!(Instant::now() < deadline, "c waits for room: {}", wchan(c));
         std::thread::sleep(Duration::from_millis(10));
     }
     p.child.kill().unwrap();
@@ -216,5 +242,60 @@ fn no_one_waits_for_a_dead_root() {
     while !(gone(c) && gone(g)) {
         assert!(Instant::now() < deadline, "c or g outlived the root");
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A process in another pid namespace (the kernel would mistake its thread
+/// id for another's in the uplink's lock) and everything below it relay
+/// their frames through their parent: all still arrives whole.
+#[test]
+fn other_pid_namespaces_relay() {
+    let mut p = Port::start();
+    let r = p.call(&[], "clone", vec![list(vec![atom("clone_newpid")])]);
+    let c = ok_int(&r).unwrap_or_else(|| panic!("clone: {r}")) as u32;
+    assert_eq!(p.call(&[c], "getpid", vec![]), int(1));
+    let path = p.chain(&[c], 2);
+    long_replies_at_every_depth(&mut p);
+    let fd = open_zero(&mut p, &path);
+    for _ in 0..4 {
+        assert_eq!(ok_bin(&p.call_etf(&path, call_nr("read"), &read_call(fd, max_read(3)))), Some(max_read(3)));
+    }
+    let leaf = p.fork(&path);
+    let at = [path.clone(), vec![leaf]].concat();
+    p.sh(&at, "seq 1 50000");
+    let want: String = (1..=50000).map(|i| format!("{i}\n")).collect();
+    assert_eq!(p.stdout(&at, want.len()), want.as_bytes());
+    // they relay: they let go of the uplink (its eventfd among them), which
+    // a sibling in our namespace keeps
+    let sibling = p.fork(&[]);
+    assert_eq!(p.call(&[sibling], "getpid", vec![]), int(sibling as i32));
+    assert!(has_eventfd(sibling));
+    assert!(!has_eventfd(c) && !has_eventfd(path[1]));
+}
+
+fn has_eventfd(pid: u32) -> bool {
+    proc_fds(pid).iter().any(|fd| {
+        std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).is_ok_and(|l| l.to_string_lossy().contains("eventfd"))
+    })
+}
+
+/// What a process sends reaches Erlang in the order it sent it, whether it
+/// went through the ring (a program's output) or straight (its exit event).
+#[test]
+fn output_comes_before_the_exit_event() {
+    let mut p = Port::start();
+    for depth in [2, 3, 2, 3] {
+        let path = p.chain(&[], depth);
+        const N: usize = 300_000;
+        p.sh(&path, &format!("head -c {N} /dev/zero; exit 3"));
+        let mut got = 0;
+        loop {
+            match p.expect(|m| m.path() == path) {
+                Msg::Stdout(_, d) => got += d.len(),
+                Msg::Event(_, t) if is_exit(&t) => break,
+                _ => {}
+            }
+        }
+        assert_eq!(got, N, "depth {depth}");
     }
 }
