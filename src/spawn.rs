@@ -86,16 +86,12 @@ pub fn spawn(p: &mut Process, flags: i32) -> Result<libc::pid_t, Fail> {
     }
     if pid == 0 {
         drop((ctl_parent, in_w, out_r, err_r));
-        become_child(p, parent, ctl_child, in_r, out_w, err_w);
+        become_child(p, parent, flags, ctl_child, in_r, out_w, err_w);
         signals::restore(mask);
         return Ok(0);
     }
     signals::restore(mask);
     drop((ctl_child, in_r, out_w, err_w));
-    if p.uplink.is_some() {
-        // The child wraps its frames in its path, which ends with this pid.
-        let _ = crate::sys::fd::write_all(ctl_parent.as_fd(), &(pid as u32).to_be_bytes());
-    }
     for fd in [&ctl_parent, &in_w, &out_r, &err_r] {
         set_nonblock(fd.as_raw_fd(), true);
     }
@@ -108,23 +104,14 @@ pub fn spawn(p: &mut Process, flags: i32) -> Result<libc::pid_t, Fail> {
 
 /// In the new child: take the channels as fds 0, 1, 2, let go of everything
 /// that belongs to the parent, and start with a fresh state (§1.4 step 6).
-fn become_child(p: &mut Process, parent: libc::pid_t, ctl: OwnedFd, stdin: OwnedFd, stdout: OwnedFd, stderr: OwnedFd) {
+fn become_child(p: &mut Process, parent: libc::pid_t, flags: i32, ctl: OwnedFd, stdin: OwnedFd, stdout: OwnedFd, stderr: OwnedFd) {
     for (fd, target) in [(&stdin, 0), (&stdout, 1), (&stderr, 2)] {
         unsafe { libc::dup2(fd.as_raw_fd(), target) };
     }
     drop((stdin, stdout, stderr));
-    if let Some(mut u) = p.uplink.take() {
-        // The pid our parent knows us by (another one in a new pid namespace).
-        let mut pid = [0u8; 4];
-        let n = unsafe { libc::recv(ctl.as_raw_fd(), pid.as_mut_ptr().cast(), 4, libc::MSG_WAITALL) };
-        if n != 4 {
-            unsafe { libc::_exit(libc::EPIPE) };
-        }
-        // Else our frames go to our parent, and our children's to us.
-        if u.enter_child(u32::from_be_bytes(pid)) {
-            p.uplink = Some(u);
-        }
-    }
+    // Else our frames go to our parent, and our children's to us.
+    let new_pidns = flags & libc::CLONE_NEWPID != 0;
+    p.uplink = p.uplink.take().and_then(|mut u| u.enter_child(new_pidns).then_some(u));
     // Our own epoll instance first: only then may the parent's channels go.
     if let Err(e) = p.rewatch() {
         unsafe { libc::_exit(e.raw_os_error().unwrap_or(libc::EIO)) };

@@ -25,8 +25,9 @@
 //! The lock is a robust futex (see the kernel's robust-futex ABI): if its
 //! holder dies, the kernel frees it and wakes a waiter. The kernel knows a
 //! holder by its thread id in its own pid namespace, so only processes in
-//! the root's pid namespace take part; a process in another one (cloned
-//! with CLONE_NEWPID, say) and everything below it relay their frames
+//! the root's pid namespace take part: a process made in another one
+//! (cloned with CLONE_NEWPID, or forked after its parent's unshare or
+//! setns of a pid namespace) and everything below it relay their frames
 //! through their parent (§1.7), as every process does when the root's
 //! stdout is not a pipe.
 //!
@@ -119,10 +120,12 @@ fn gettid() -> u32 {
     unsafe { libc::syscall(libc::SYS_gettid) as u32 }
 }
 
-/// Our pid namespace, as (device, inode); `None` without /proc.
-fn pid_namespace() -> Option<(u64, u64)> {
+/// A namespace of ours (`pid`, `pid_for_children`), as (device, inode);
+/// `None` without /proc.
+fn pid_namespace(which: &str) -> Option<(u64, u64)> {
+    let path = std::ffi::CString::new(format!("/proc/self/ns/{which}")).ok()?;
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::stat(c"/proc/self/ns/pid".as_ptr(), &mut st) };
+    let r = unsafe { libc::stat(path.as_ptr(), &mut st) };
     (r == 0).then_some((st.st_dev, st.st_ino))
 }
 
@@ -136,8 +139,8 @@ pub struct Uplink {
     /// waiting for room in the ring stops waiting.
     root_pidfd: OwnedFd,
     shared: &'static Shared,
-    /// The root's pid namespace.
-    pidns: (u64, u64),
+    /// Our children will be in another pid namespace than ours.
+    children_elsewhere: bool,
     /// Our path: the pids that wrap our frames, outermost first.
     path: Vec<u32>,
     root: bool,
@@ -157,7 +160,9 @@ impl Uplink {
         if unsafe { libc::fstat(1, &mut st) } < 0 || st.st_mode & libc::S_IFMT != libc::S_IFIFO {
             return None;
         }
-        let pidns = pid_namespace()?;
+        // (A root started by a process that unshared its pid namespace
+        // has its children elsewhere from the start.)
+        let children_elsewhere = pid_namespace("pid")? != pid_namespace("pid_for_children")?;
         let owned = |fd: libc::c_long| (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) });
         let fd = owned(unsafe { libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3) } as libc::c_long)?;
         let kick = owned(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) } as libc::c_long)?;
@@ -183,7 +188,7 @@ impl Uplink {
             kick,
             root_pidfd,
             shared,
-            pidns,
+            children_elsewhere,
             path: Vec::new(),
             root: true,
             tid: gettid(),
@@ -192,15 +197,27 @@ impl Uplink {
         })
     }
 
-    /// In a new child: our path is our parent's and the pid our parent
-    /// knows us by. False if we cannot take part (see above): then our
-    /// frames go to our parent.
-    pub fn enter_child(&mut self, pid: u32) -> bool {
-        self.path.push(pid);
+    /// In a new child, made in a new pid namespace if `new_pidns`: false if
+    /// we cannot take part (see above), and then our frames go to our
+    /// parent. Else our path is our parent's and our pid, which is the one
+    /// our parent knows us by since both of us are in the root's pid
+    /// namespace.
+    pub fn enter_child(&mut self, new_pidns: bool) -> bool {
+        if new_pidns || self.children_elsewhere || !register_robust_list() {
+            return false;
+        }
+        self.children_elsewhere = false;
+        self.path.push(std::process::id());
         self.root = false;
         self.tid = gettid();
         self.ring_end = 0;
-        pid_namespace() == Some(self.pidns) && register_robust_list()
+        true
+    }
+
+    /// This process has moved its future children to another pid namespace
+    /// (unshare or setns).
+    pub fn children_elsewhere(&mut self) {
+        self.children_elsewhere = true;
     }
 
     pub fn is_root(&self) -> bool {

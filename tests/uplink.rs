@@ -271,6 +271,15 @@ fn other_pid_namespaces_relay() {
     assert_eq!(p.call(&[sibling], "getpid", vec![]), int(sibling as i32));
     assert!(has_eventfd(sibling));
     assert!(!has_eventfd(c) && !has_eventfd(path[1]));
+    // the same below a process that unshared its pid namespace: it keeps
+    // the uplink, its children (there) do not
+    let u = p.fork(&[]);
+    assert_eq!(p.call(&[u], "unshare", vec![list(vec![atom("clone_newpid")])]), ok());
+    let v = p.fork(&[u]);
+    assert_eq!(p.call(&[u, v], "getpid", vec![]), int(1));
+    let fd = open_zero(&mut p, &[u, v]);
+    assert_eq!(ok_bin(&p.call_etf(&[u, v], call_nr("read"), &read_call(fd, max_read(2)))), Some(max_read(2)));
+    assert!(has_eventfd(u) && !has_eventfd(v));
 }
 
 fn has_eventfd(pid: u32) -> bool {

@@ -8,16 +8,33 @@ use super::ok_or_errno;
 use crate::proto::{CallResult, Out, Term};
 
 /// unshare(2)
-pub fn unshare(_p: &mut Process, a: &[Term]) -> CallResult {
+pub fn unshare(p: &mut Process, a: &[Term]) -> CallResult {
     let flags = args::flags(&a[0], &constants::CLONE)?;
-    ok_or_errno(unsafe { libc::unshare(flags) })
+    let r = ok_or_errno(unsafe { libc::unshare(flags) });
+    if r.is_ok() && flags & libc::CLONE_NEWPID != 0 {
+        pid_namespace_changed(p);
+    }
+    r
 }
 
 /// setns(2)
-pub fn setns(_p: &mut Process, a: &[Term]) -> CallResult {
+pub fn setns(p: &mut Process, a: &[Term]) -> CallResult {
     let fd = args::int(&a[0])?;
     let nstype = args::constant(&a[1], &constants::CLONE)?;
-    ok_or_errno(unsafe { libc::setns(fd, nstype) })
+    let r = ok_or_errno(unsafe { libc::setns(fd, nstype) });
+    // (nstype 0 takes whatever namespace fd is)
+    if r.is_ok() && (nstype == 0 || nstype & libc::CLONE_NEWPID != 0) {
+        pid_namespace_changed(p);
+    }
+    r
+}
+
+/// Children forked from now on go into another pid namespace: they relay
+/// their frames through us (see `uplink`).
+fn pid_namespace_changed(p: &mut Process) {
+    if let Some(u) = p.uplink.as_mut() {
+        u.children_elsewhere();
+    }
 }
 
 /// sethostname(2): at most 63 bytes.
