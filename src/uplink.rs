@@ -129,6 +129,20 @@ fn pid_namespace(which: &str) -> Option<(u64, u64)> {
     (r == 0).then_some((st.st_dev, st.st_ino))
 }
 
+fn made(fd: libc::c_long) -> Option<OwnedFd> {
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// A close-on-exec copy of `fd` numbered high, below 1024 and the fd
+/// limit: a program is often given descriptors from 3 up with dup2, and
+/// one of ours there would send our frames into the program's file.
+fn out_of_the_way(fd: RawFd) -> Option<OwnedFd> {
+    let limit = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).map_or(1024, |(soft, _)| soft);
+    let high = limit.min(1024).saturating_sub(16).max(3) as libc::c_long;
+    made(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, high) } as libc::c_long)
+        .or_else(|| made(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) } as libc::c_long))
+}
+
 /// One control process's end of the uplink.
 pub struct Uplink {
     /// The pipe to Erlang (a copy of the root's stdout).
@@ -163,11 +177,12 @@ impl Uplink {
         // (A root started by a process that unshared its pid namespace
         // has its children elsewhere from the start.)
         let children_elsewhere = pid_namespace("pid")? != pid_namespace("pid_for_children")?;
-        let owned = |fd: libc::c_long| (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) });
-        let fd = owned(unsafe { libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3) } as libc::c_long)?;
-        let kick = owned(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) } as libc::c_long)?;
+        let fd = out_of_the_way(1)?;
+        let kick = made(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) } as libc::c_long)?;
+        let kick = out_of_the_way(kick.as_raw_fd())?;
         // (close-on-exec, as pidfds always are)
-        let root_pidfd = owned(unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) })?;
+        let root_pidfd = made(unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) })?;
+        let root_pidfd = out_of_the_way(root_pidfd.as_raw_fd())?;
         let mem = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),

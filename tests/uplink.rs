@@ -308,3 +308,23 @@ fn output_comes_before_the_exit_event() {
         assert_eq!(got, N, "depth {depth}");
     }
 }
+
+/// The uplink's descriptors sit high, out of the way of a program that is
+/// given descriptors from 3 up with dup2 (one of ours there would send our
+/// frames into the program's file).
+#[test]
+fn uplink_descriptors_are_out_of_the_way() {
+    let mut p = Port::start();
+    let c = p.fork(&[]);
+    assert_eq!(p.call(&[c], "getpid", vec![]), int(c as i32));
+    let link = |pid: u32, fd: i32| std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).map(|l| l.to_string_lossy().into_owned());
+    let to_erlang = link(p.os_pid(), 1).unwrap();
+    let ours: Vec<i32> = proc_fds(c)
+        .into_iter()
+        .filter(|&fd| link(c, fd).is_ok_and(|l| l == to_erlang || l.contains("eventfd") || l.contains("pidfd")))
+        .collect();
+    assert_eq!(ours.len(), 3, "{ours:?}");
+    let (soft, _) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
+    let low = soft.min(1024) as i32 - 16;
+    assert!(ours.iter().all(|&fd| fd >= low.max(3)), "{ours:?}");
+}
