@@ -42,7 +42,7 @@ pub struct Process {
 
 /// epoll tokens of our own input and signal pipe (children's channels
 /// have tokens from `Channel::token`, whose low byte is below these).
-const RING: u64 = 0xFD;
+const UPLINK: u64 = 0xFD;
 const INPUT: u64 = 0xFE;
 const SIGNALS: u64 = 0xFF;
 
@@ -86,12 +86,11 @@ impl Process {
     pub fn open_uplink(&mut self) {
         self.uplink = Uplink::open();
         if let Some(u) = &self.uplink {
-            if self.poller.add(u.kick_fd(), RING).is_err() {
+            if self.poller.add(u.kick_fd(), UPLINK).is_err() {
                 self.uplink = None;
             }
         }
     }
-
 
     /// In a new child: a fresh epoll instance and signal pipe, watching the
     /// new stdin. The parent's instance must be let go of before anything
@@ -123,7 +122,7 @@ impl Process {
                         self.children.sync();
                     }
                     SIGNALS => self.read_signals(),
-                    RING => {
+                    UPLINK => {
                         if let Some(u) = &self.uplink {
                             u.kicked();
                         }
@@ -155,7 +154,7 @@ impl Process {
             }
             self.children.release_finished();
             self.flush();
-            if let Some(u) = self.uplink.as_ref().filter(|u| u.is_root()) {
+            if let Some(u) = &self.uplink {
                 u.tend();
             }
         }
@@ -506,18 +505,19 @@ impl Process {
     fn send_out(&mut self) -> std::io::Result<()> {
         match self.uplink.as_mut() {
             Some(u) => self.out.flush_with(|frames| u.send(frames)),
-            None => self.out.flush_with(|frames| crate::sys::fd::write_all(stdout_fd(), frames)),
+            None => self.out.flush(stdout_fd()),
         }
     }
 
     /// About to exec: our frames end here. A forked child says so on its
-    /// stdout with the mark (see `EXEC_MARK`); the root closes the uplink.
+    /// stdout with the mark (see `EXEC_MARK`); the root closes the uplink's
+    /// gate.
     pub fn announce_exec(&mut self) {
         self.flush();
         if self.forked_child() {
             let _ = crate::sys::fd::write_all(stdout_fd(), &children::EXEC_MARK);
         }
-        if let Some(u) = self.uplink.as_ref().filter(|u| u.is_root()) {
+        if let Some(u) = &self.uplink {
             u.close_gate();
         }
     }
@@ -530,7 +530,7 @@ impl Process {
 
     /// The exec failed: frames go on.
     pub fn exec_failed(&self) {
-        if let Some(u) = self.uplink.as_ref().filter(|u| u.is_root()) {
+        if let Some(u) = &self.uplink {
             u.reopen_gate();
         }
         if let (Some(ctl), true) = (&self.fdctl, self.forked_child()) {

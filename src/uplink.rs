@@ -34,17 +34,18 @@
 //! Before the root execs, it closes the gate: a descendant still running
 //! afterwards writes nothing into the program's output.
 
+use crate::proto::frame::{Kind, MAX_LEN, STREAM_FRAMES};
 use std::cell::UnsafeCell;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 /// Largest write the kernel makes atomic on a pipe.
-pub const PIPE_BUF: usize = libc::PIPE_BUF;
+const PIPE_BUF: usize = libc::PIPE_BUF;
 
 /// Most bytes of frames a child puts in the ring at once: as many as one
 /// read of a program's output makes (`STREAM_FRAMES`), of the longest size.
-const BATCH: usize = crate::proto::frame::STREAM_FRAMES * (crate::proto::frame::MAX_LEN + 2);
+const BATCH: usize = STREAM_FRAMES * (MAX_LEN + 2);
 
 /// The ring's size: a few batches, so that children go on while the root
 /// is busy, as pipes between them would let them.
@@ -71,7 +72,6 @@ struct Shared {
     /// Counts the root's write-outs of the ring (children waiting for room
     /// sleep on it).
     drained: AtomicU32,
-    _pad: u32,
     /// Bytes ever put in the ring, and bytes of it the root has written out.
     appended: AtomicU64,
     written: AtomicU64,
@@ -155,9 +155,9 @@ pub struct Uplink {
     shared: &'static Shared,
     /// Our children will be in another pid namespace than ours.
     children_elsewhere: bool,
-    /// Our path: the pids that wrap our frames, outermost first.
+    /// Our path: the pids that wrap our frames, outermost first (none in
+    /// the root).
     path: Vec<u32>,
-    root: bool,
     /// Our thread id, as the lock records its holder.
     tid: u32,
     /// Where our last frames in the ring end: until the root has written
@@ -205,7 +205,6 @@ impl Uplink {
             shared,
             children_elsewhere,
             path: Vec::new(),
-            root: true,
             tid: gettid(),
             ring_end: 0,
             scratch: Vec::new(),
@@ -223,7 +222,6 @@ impl Uplink {
         }
         self.children_elsewhere = false;
         self.path.push(std::process::id());
-        self.root = false;
         self.tid = gettid();
         self.ring_end = 0;
         true
@@ -235,8 +233,8 @@ impl Uplink {
         self.children_elsewhere = true;
     }
 
-    pub fn is_root(&self) -> bool {
-        self.root
+    fn is_root(&self) -> bool {
+        self.path.is_empty()
     }
 
     /// The eventfd the root watches for frames in the ring.
@@ -340,12 +338,12 @@ impl Uplink {
         r
     }
 
-    /// In the root, each time round the loop: write out the frames
-    /// children put in the ring (one that died before it could wake us
-    /// included).
+    /// Each time round the loop (a no-op but in the root): write out the
+    /// frames children put in the ring (one that died before it could
+    /// wake us included).
     pub fn tend(&self) {
         let s = self.shared;
-        if s.appended.load(Ordering::SeqCst) != s.written.load(Ordering::SeqCst) {
+        if self.is_root() && s.appended.load(Ordering::SeqCst) != s.written.load(Ordering::SeqCst) {
             self.lock();
             // A lost Erlang ends the root soon enough.
             let _ = self.drain_ring();
@@ -366,7 +364,7 @@ impl Uplink {
     /// Blocks until all is in the pipe or the ring. Fails only if Erlang
     /// is gone.
     pub fn send(&mut self, frames: &[u8]) -> io::Result<()> {
-        if !self.root {
+        if !self.is_root() {
             return self.send_wrapped(frames);
         }
         self.lock();
@@ -441,11 +439,14 @@ impl Uplink {
 
     // ---- exec of the root ----------------------------------------------------
 
-    /// The root is about to exec: what the ring holds goes out, and from
-    /// then on the pipe is the program's. The lock stays held (children
-    /// wait rather than lose output if the exec fails); the kernel frees
-    /// it at the exec.
+    /// We are about to exec. If we are the root, what the ring holds goes
+    /// out, and from then on the pipe is the program's. The lock stays held
+    /// (children wait rather than lose output if the exec fails); the
+    /// kernel frees it at the exec.
     pub fn close_gate(&self) {
+        if !self.is_root() {
+            return;
+        }
         self.lock();
         let _ = self.drain_ring();
         self.shared.gate_closed.store(1, Ordering::SeqCst);
@@ -453,6 +454,9 @@ impl Uplink {
 
     /// The exec failed: frames go on.
     pub fn reopen_gate(&self) {
+        if !self.is_root() {
+            return;
+        }
         self.shared.gate_closed.store(0, Ordering::SeqCst);
         self.unlock();
     }
@@ -464,7 +468,7 @@ fn wrap(out: &mut Vec<u8>, path: &[u32], frame: &[u8]) {
     for &pid in path {
         inner -= 8;
         out.extend_from_slice(&((6 + inner) as u16).to_be_bytes());
-        out.extend_from_slice(&3u16.to_be_bytes());
+        out.extend_from_slice(&(Kind::Proxy as u16).to_be_bytes());
         out.extend_from_slice(&pid.to_be_bytes());
     }
     out.extend_from_slice(frame);

@@ -191,6 +191,15 @@ fn gone(pid: u32) -> bool {
     }
 }
 
+/// Poll `done` until it holds, failing with `what` after `within`.
+fn wait_until(within: Duration, done: impl Fn() -> bool, what: impl Fn() -> String) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(Instant::now() < deadline, "{}", what());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn wchan(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default()
 }
@@ -213,11 +222,7 @@ fn children_go_on_while_the_root_is_busy() {
     p.sh(&[c, g], &format!("sleep 0.3; head -c {N} /dev/zero"));
     p.send(&root_select(2));
     // g writes and exits, c passes it all on and is back in its loop
-    let deadline = Instant::now() + Duration::from_millis(1800);
-    while !(gone(g) && wchan(c).contains("epoll")) {
-        assert!(Instant::now() < deadline, "c waits: {}", wchan(c));
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until(Duration::from_millis(1800), || gone(g) && wchan(c).contains("epoll"), || format!("c waits: {}", wchan(c)));
     assert_eq!(p.stdout(&[c, g], N).len(), N);
     p.expect(|m| matches!(m, Msg::Call(x, _) if x.is_empty()));
 }
@@ -231,18 +236,10 @@ fn no_one_waits_for_a_dead_root() {
     let g = p.fork(&[c]);
     p.sh(&[c, g], "sleep 0.2; head -c 3000000 /dev/zero");
     p.send(&root_select(60));
-    let deadline = Instant::now() + TIMEOUT;
-    while !wchan(c).contains("futex") {
-        assert!(Instant::now() < deadline, "c waits for room: {}", wchan(c));
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until(TIMEOUT, || wchan(c).contains("futex"), || format!("c waits for room: {}", wchan(c)));
     p.child.kill().unwrap();
     p.child.wait().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !(gone(c) && gone(g)) {
-        assert!(Instant::now() < deadline, "c or g outlived the root");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(Duration::from_secs(5), || gone(c) && gone(g), || "c or g outlived the root".into());
 }
 
 /// A process in another pid namespace (the kernel would mistake its thread

@@ -141,31 +141,36 @@ impl Port {
     pub fn read_to_end(&mut self) -> Vec<u8> {
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let mut p = libc::pollfd { fd: self.stdout.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-            assert!(unsafe { libc::poll(&mut p, 1, left.as_millis() as i32) } > 0, "timed out waiting for the end");
-            let mut chunk = vec![0u8; 1 << 17];
-            let n = unsafe { libc::read(self.stdout.as_raw_fd(), chunk.as_mut_ptr().cast(), chunk.len()) };
-            if n <= 0 {
-                return std::mem::take(&mut self.buf);
+            match self.read_chunk(deadline) {
+                Some(0) => return std::mem::take(&mut self.buf),
+                Some(_) => {}
+                None => panic!("timed out waiting for the end"),
             }
-            self.buf.extend_from_slice(&chunk[..n as usize]);
         }
     }
 
     /// Read more from the port; false on timeout.
     fn fill(&mut self, deadline: Instant) -> bool {
+        match self.read_chunk(deadline) {
+            Some(0) => panic!("port closed its stdout"),
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// One read into the buffer: the bytes read (0 at the end), or `None`
+    /// if nothing came before `deadline`.
+    fn read_chunk(&mut self, deadline: Instant) -> Option<usize> {
         let left = deadline.saturating_duration_since(Instant::now());
         let mut p = libc::pollfd { fd: self.stdout.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-        let r = unsafe { libc::poll(&mut p, 1, left.as_millis() as i32) };
-        if r <= 0 {
-            return false;
+        if unsafe { libc::poll(&mut p, 1, left.as_millis() as i32) } <= 0 {
+            return None;
         }
         let mut chunk = vec![0u8; 1 << 17];
         let n = unsafe { libc::read(self.stdout.as_raw_fd(), chunk.as_mut_ptr().cast(), chunk.len()) };
-        assert!(n > 0, "port closed its stdout");
-        self.buf.extend_from_slice(&chunk[..n as usize]);
-        true
+        let n = n.max(0) as usize;
+        self.buf.extend_from_slice(&chunk[..n]);
+        Some(n)
     }
 
     pub fn send(&mut self, bytes: &[u8]) {
